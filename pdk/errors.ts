@@ -1,0 +1,35 @@
+/**
+ * Errors that PDK calls reject with.
+ *
+ * @module
+ */
+
+/** Stable codes of the errors that tspdk raises. */
+export const ErrorCodes = {
+  /** Kong reported that a PDK call failed (`plugin.StepError`, Kong 2.x hosts). */
+  PdkCallFailed: 'PDK_CALL_FAILED',
+  /** An argument of a PDK call cannot be sent over MsgPack. */
+  BadArgument: 'PDK_BAD_ARGUMENT',
+  /** A PDK call was made after its event had ended. */
+  EventEnded: 'PDK_EVENT_ENDED',
+  /** A value that Kong sent does not have the shape the binding expects. */
+  BadResult: 'PDK_BAD_RESULT',
+} as const;
+
+/** One of {@link ErrorCodes}. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** A PDK call failed; `method` is the Lua name of the function that was called. */
+export class PdkError extends Error {
+  /** A stable code from {@link ErrorCodes}. */
+  readonly code: ErrorCode;
+  /** The Lua name of the PDK function, e.g. `kong.request.get_header`. */
+  readonly method: string;
+
+  constructor(code: ErrorCode, method: string, message: string, options?: ErrorOptions) {
+    super(`${method}: ${message}`, options);
+    this.code = code;
+    this.method = method;
+    Object.defineProperty(this, 'name', { value: 'PdkError', enumerable: false, configurable: true });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Converters from the raw values that Kong sends over MsgPack to the types the
+ * bindings promise. Each one accepts every form the host can produce in any
+ * Kong version from 2.3 on (str or bin, empty array for an empty table, nil),
+ * and rejects anything else with a {@link PdkError} naming the method.
+ *
+ * @module
+ */
+import { ErrorCodes, PdkError } from './errors.ts';
+
+const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+function bad(method: string, expected: string, raw: unknown): PdkError {
+  const got = raw === null ? 'null' : Array.isArray(raw) ? 'array' : raw instanceof Uint8Array ? 'bytes' : typeof raw;
+  return new PdkError(ErrorCodes.BadResult, method, `expected ${expected} from Kong, got ${got}`);
+}
+
+/** Passes the value on unchanged (`undefined` for nil). */
+export function asAny(raw: unknown): unknown {
+  return raw === null ? undefined : raw;
+}
+
+/** Ignores the result of a call whose Lua function returns nothing useful. */
+export function asVoid(): void {
+  return undefined;
+}
+
+/** A string or nil. Bytes (a str with invalid UTF-8) are decoded leniently. */
+export function asOptionalString(raw: unknown, method: string): string | undefined {
+  if (raw == null) return undefined;
+  if (typeof raw === 'string') return raw;
+  if (raw instanceof Uint8Array) return utf8.decode(raw);
+  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+  throw bad(method, 'a string', raw);
+}
+
+/** A string; nil is an error. */
+export function asString(raw: unknown, method: string): string {
+  const value = asOptionalString(raw, method);
+  if (value === undefined) throw bad(method, 'a string', raw);
+  return value;
+}
+
+/** A number or nil. */
+export function asOptionalNumber(raw: unknown, method: string): number | undefined {
+  if (raw == null) return undefined;
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'bigint') return Number(raw);
+  throw bad(method, 'a number', raw);
+}
+
+/** A number; nil is an error. */
+export function asNumber(raw: unknown, method: string): number {
+  const value = asOptionalNumber(raw, method);
+  if (value === undefined) throw bad(method, 'a number', raw);
+  return value;
+}
+
+/** A boolean; nil counts as false, as in Lua. */
+export function asBoolean(raw: unknown, method: string): boolean {
+  if (raw == null) return false;
+  if (typeof raw === 'boolean') return raw;
+  throw bad(method, 'a boolean', raw);
+}
+
+/** Raw bytes: Kong 3.x sends bin, Kong 2.x sends str. */
+export function asOptionalBytes(raw: unknown, method: string): Uint8Array | undefined {
+  if (raw == null) return undefined;
+  if (raw instanceof Uint8Array) return raw;
+  if (typeof raw === 'string') return utf8Encoder.encode(raw);
+  throw bad(method, 'bytes', raw);
+}
+
+/**
+ * A header or query multi-map. Kong sends `map<string, array<string|true>>`
+ * (a single value may also arrive as a bare string, and an empty result as an
+ * empty map or array). A flag without a value (`?debug`, Lua `true`) becomes
+ * `""`, as in `URLSearchParams`.
+ */
+export function asMultiMap(raw: unknown, method: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (raw == null) return out;
+  if (Array.isArray(raw)) {
+    if (raw.length === 0) return out;
+    throw bad(method, 'a map', raw);
+  }
+  if (typeof raw !== 'object' || raw instanceof Uint8Array) throw bad(method, 'a map', raw);
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key === '__proto__') continue;
+    out[key] = asValueList(value, method);
+  }
+  return out;
+}
+
+function asValueList(value: unknown, method: string): string[] {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [''];
+    return value.map((item) => asMultiMapItem(item, method));
+  }
+  return [asMultiMapItem(value, method)];
+}
+
+function asMultiMapItem(item: unknown, method: string): string {
+  if (item === true) return '';
+  const value = asOptionalString(item, method);
+  if (value === undefined) throw bad(method, 'a string or true in a multi-map', item);
+  return value;
+}
+
+/** A JSON document that Kong sends as a string (`kong.log.serialize`). */
+export function asJson<T>(raw: unknown, method: string): T {
+  const text = asString(raw, method);
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new PdkError(ErrorCodes.BadResult, method, 'Kong sent a string that is not JSON', { cause: error });
+  }
+}

@@ -1,56 +1,28 @@
 /**
- * Declaring config fields, and finding the schema of a config class.
+ * Declaring a plugin's config class, and finding the schema of a config class.
  *
  * @module
  */
+import { checkSpecs, field, toKongFields, type FieldSpec, type FieldSpecs, type InferConfig } from './field.ts';
+import { isPlainObject, type KongFieldEntry } from './kong-field.ts';
+import { applyFields } from './validate.ts';
 
-declare const phantom: unique symbol;
-
-/** The Kong field types supported so far. */
-export type FieldType = 'string' | 'number' | 'integer' | 'boolean';
-
-/** Attributes common to every field. */
-export interface FieldOptions<T> {
-  /** The value Kong uses when the field is not set. */
-  readonly default?: T;
-  /** Kong rejects a config without this field. */
-  readonly required?: boolean;
-  /** Shown in Kong Manager and Konnect. */
-  readonly description?: string;
-}
-
-/** One declared config field whose values have type `T`. */
-export interface FieldSpec<T = unknown> {
-  readonly [phantom]?: T;
-  readonly type: FieldType;
-  readonly options: FieldOptions<unknown>;
-}
-
-type Resolved<T, O> = O extends { default: unknown } ? T : O extends { required: true } ? T : T | undefined;
-
-function make<T>(type: FieldType) {
-  return <const O extends FieldOptions<T> = FieldOptions<T>>(options?: O): FieldSpec<Resolved<T, O>> => ({
-    type,
-    options: options ?? {},
-  });
-}
-
-/** Builders for config fields. */
-export const field = {
-  /** A Kong `string` field. */
-  string: make<string>('string'),
-  /** A Kong `number` field. */
-  number: make<number>('number'),
-  /** A Kong `integer` field. */
-  integer: make<number>('integer'),
-  /** A Kong `boolean` field. */
-  boolean: make<boolean>('boolean'),
-};
-
-/** The config object type declared by a record of fields. */
-export type InferConfig<S extends Record<string, FieldSpec>> = {
-  -readonly [K in keyof S]: S[K] extends FieldSpec<infer T> ? T : never;
-};
+export {
+  field,
+  type BooleanOptions,
+  type FieldOptions,
+  type FieldSpec,
+  type FieldSpecs,
+  type FieldType,
+  type InferConfig,
+  type LengthOptions,
+  type ListOptions,
+  type MapOptions,
+  type NumberOptions,
+  type RecordOptions,
+  type StringOptions,
+  type ValueOf,
+} from './field.ts';
 
 /** A validated, defaulted config, or the reasons it is not valid. */
 export interface AppliedConfig {
@@ -66,7 +38,13 @@ export interface ConfigSchema {
   readonly fields: Readonly<Record<string, FieldSpec>>;
   /** The `fields` array of Kong's `config` record. */
   toKong(): Record<string, unknown>[];
-  /** Validates a config that Kong sent and applies defaults; never throws. */
+  /**
+   * Validates a config that Kong sent and applies defaults; never throws.
+   * Kong's meta keys (`__seq__`, `__key__`, `__plugin_id`, `__ws_id`,
+   * `route_id`, `service_id`, `consumer_id`, `plugin_instance_name`) are
+   * dropped silently, unknown keys are dropped and reported, and a field
+   * whose value is invalid keeps its default (or is left out).
+   */
   apply(raw: unknown): AppliedConfig;
 }
 
@@ -78,51 +56,34 @@ export interface ConfigClass<T> {
   readonly [SCHEMA]: ConfigSchema;
 }
 
-function schemaFromFields(fields: Record<string, FieldSpec>): ConfigSchema {
+/**
+ * The schema of a record of field specs. Checks the specs against Kong's
+ * metaschema rules first.
+ *
+ * @throws {@link TypeError} naming the field, for a declaration Kong would reject
+ * (a description shorter than 10 characters, a bad Lua pattern, a default that
+ * fails its own validators, a field named `__proto__`, …).
+ */
+export function configSchema(fields: FieldSpecs): ConfigSchema {
+  checkSpecs(fields, 'config');
+  const kong: readonly KongFieldEntry[] = toKongFields(fields);
   return {
     fields,
     toKong() {
-      return Object.entries(fields).map(([name, spec]) => {
-        const attrs: Record<string, unknown> = { type: spec.type };
-        if (spec.options.required !== undefined) attrs['required'] = spec.options.required;
-        if (spec.options.default !== undefined) attrs['default'] = spec.options.default;
-        if (spec.options.description !== undefined) attrs['description'] = spec.options.description;
-        return { [name]: attrs };
-      });
+      return toKongFields(fields);
     },
     apply(raw) {
-      const values: Record<string, unknown> = {};
       const errors: string[] = [];
-      const input = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
-      if (input !== raw) errors.push('config: expected a record');
-      for (const [name, spec] of Object.entries(fields)) {
-        let value = Object.hasOwn(input, name) ? input[name] : undefined;
-        if (value === null) value = undefined;
-        if (value === undefined) value = spec.options.default;
-        if (value === undefined) {
-          if (spec.options.required === true) errors.push(`config.${name}: required field missing`);
-          continue;
-        }
-        const problem = check(spec.type, value);
-        if (problem !== undefined) errors.push(`config.${name}: ${problem}`);
-        else values[name] = value;
+      try {
+        if (!isPlainObject(raw)) errors.push('config: expected a record');
+        const values = applyFields(kong, isPlainObject(raw) ? raw : {}, 'config', errors, true);
+        return { values, errors };
+      } catch (err) {
+        errors.push(`config: could not be validated: ${String(err)}`);
+        return { values: {}, errors };
       }
-      return { values, errors };
     },
   };
-}
-
-function check(type: FieldType, value: unknown): string | undefined {
-  switch (type) {
-    case 'string':
-      return typeof value === 'string' ? undefined : 'expected a string';
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'expected a number';
-    case 'integer':
-      return Number.isInteger(value) ? undefined : 'expected an integer';
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : 'expected a boolean';
-  }
 }
 
 /**
@@ -133,19 +94,33 @@ function check(type: FieldType, value: unknown): string | undefined {
  * class Hello extends Config({ message: field.string({ default: 'hello' }) }) {
  *   async access(kong: Kong) { await kong.response.setHeader('x-msg', this.message); }
  * }
+ *
+ * @throws {@link TypeError} for a declaration Kong would reject (see {@link configSchema}).
  */
-export function Config<const S extends Record<string, FieldSpec>>(fields: S): ConfigClass<InferConfig<S>> {
-  const schema = schemaFromFields(fields);
+export function Config<const S extends FieldSpecs>(fields: S): ConfigClass<InferConfig<S>> {
+  const schema = configSchema(fields);
   class DeclaredConfig {
     static readonly [SCHEMA] = schema;
   }
   return DeclaredConfig as unknown as ConfigClass<InferConfig<S>>;
 }
 
+function inferField(value: unknown): FieldSpec | undefined {
+  if (typeof value === 'string') return value === '' ? field.string({ default: value, len_min: 0 }) : field.string({ default: value });
+  if (typeof value === 'number') return Number.isFinite(value) ? field.number({ default: value }) : undefined;
+  if (typeof value === 'boolean') return field.boolean({ default: value });
+  if (Array.isArray(value) && value.length > 0) {
+    if (value.every((v) => typeof v === 'string' && v !== '')) return field.array(field.string(), { default: value as string[] });
+    if (value.every((v) => typeof v === 'number' && Number.isFinite(v))) return field.array(field.number(), { default: value as number[] });
+  }
+  return undefined;
+}
+
 /**
  * The schema of a config class: the one declared with {@link Config}, or,
  * for a plain class, one inferred from the initial values of its fields
- * (string, number and boolean initialisers become fields with that default).
+ * (string, number and boolean initialisers, and non-empty arrays of strings
+ * or of numbers, become fields with that default; other fields are ignored).
  */
 export function schemaOf(cls: abstract new () => object): ConfigSchema {
   const declared = (cls as unknown as Partial<Record<typeof SCHEMA, ConfigSchema>>)[SCHEMA];
@@ -153,9 +128,8 @@ export function schemaOf(cls: abstract new () => object): ConfigSchema {
   const probe = new (cls as new () => object)() as Record<string, unknown>;
   const fields: Record<string, FieldSpec> = {};
   for (const [name, value] of Object.entries(probe)) {
-    if (typeof value === 'string') fields[name] = field.string({ default: value });
-    else if (typeof value === 'number') fields[name] = field.number({ default: value });
-    else if (typeof value === 'boolean') fields[name] = field.boolean({ default: value });
+    const spec = inferField(value);
+    if (spec !== undefined) fields[name] = spec;
   }
-  return schemaFromFields(fields);
+  return configSchema(fields);
 }

@@ -1,8 +1,38 @@
 /**
  * Plugin configuration schemas: one declaration gives the TypeScript type of
- * the config fields, the Kong schema in `-dump`, validation and defaults.
+ * the config fields, the Kong schema in `-dump`, validation with Kong's
+ * semantics and defaults, Konnect's `schema.lua`, and a schema-change checker.
  *
  * @module
  */
-export { Config, field, schemaOf, type ConfigClass, type ConfigSchema, type FieldSpec, type InferConfig } from './config.ts';
-export { kongPluginSchema, type KongPluginSchema, type PluginScope } from './kong.ts';
+export {
+  Config,
+  configSchema,
+  field,
+  schemaOf,
+  type AppliedConfig,
+  type BooleanOptions,
+  type ConfigClass,
+  type ConfigSchema,
+  type FieldOptions,
+  type FieldSpec,
+  type FieldSpecs,
+  type FieldType,
+  type InferConfig,
+  type LengthOptions,
+  type ListOptions,
+  type MapOptions,
+  type NumberOptions,
+  type RecordOptions,
+  type StringOptions,
+  type ValueOf,
+} from './config.ts';
+export type { JsonValue, KongField, KongFieldEntry, KongFieldType, MatchAny, MatchRule } from './kong-field.ts';
+export {
+  KONG_PROTOCOLS,
+  kongPluginSchema,
+  type KongPluginSchema,
+  type PluginScope,
+  type Protocol,
+} from './kong.ts';
+export { luaMatch, LuaPatternError } from './lua-pattern.ts';

@@ -18,7 +18,6 @@ import {
   defineOwn,
   entryOf,
   isPlainObject,
-  type JsonValue,
   type KongField,
   type KongFieldEntry,
 } from './kong-field.ts';

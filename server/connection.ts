@@ -1,0 +1,128 @@
+/**
+ * One connection from Kong: bytes in, framed and decoded into requests for
+ * the {@link PluginServer}; replies encoded and written back.
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { MessageDecoder, MessageEncoder } from './codec.ts';
+import type { Replier } from './event.ts';
+import { FrameError, Framer, type FramerLimits } from './framer.ts';
+import type { PluginServer } from './plugin-server.ts';
+
+/** Options of a connection. */
+export interface ConnectionOptions extends FramerLimits {
+  /**
+   * Send `[2, "serverPid", pid]` as the first bytes of the connection, so that
+   * Kong notices a restarted server at once and starts fresh instances.
+   * Defaults to `true`.
+   */
+  readonly announcePid?: boolean;
+  /** The pid to announce. Defaults to `process.pid`. */
+  readonly pid?: number;
+}
+
+/** Serves Kong's requests on one socket. */
+export class Connection implements Replier {
+  readonly #socket: Socket;
+  readonly #server: PluginServer;
+  readonly #logger: Logger;
+  readonly #framer: Framer;
+  readonly #decoder = new MessageDecoder();
+  readonly #encoder = new MessageEncoder();
+  readonly #onMessage = (bytes: Uint8Array, invalidUtf8: boolean): void => this.#message(bytes, invalidUtf8);
+  #open = true;
+
+  constructor(socket: Socket, server: PluginServer, logger: Logger, options: ConnectionOptions = {}) {
+    this.#socket = socket;
+    this.#server = server;
+    this.#logger = logger;
+    this.#framer = new Framer(options);
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk: Buffer) => this.#data(chunk));
+    socket.on('error', (error: Error) => {
+      this.#logger.debug({ err: error }, 'connection error');
+    });
+    socket.on('close', () => {
+      this.#open = false;
+    });
+    if (options.announcePid !== false) this.#write([2, 'serverPid', options.pid ?? process.pid]);
+  }
+
+  /** Whether replies can still be written. */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  reply(msgid: number, error: string | null, result: unknown): boolean {
+    if (!this.#open) return false;
+    this.#write([1, msgid, error, result]);
+    return true;
+  }
+
+  /** Closes the connection (the peer sent something that cannot be answered). */
+  destroy(reason: string): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#logger.warn({ reason }, 'closing connection');
+    this.#socket.destroy();
+  }
+
+  #write(message: unknown): void {
+    this.#socket.write(this.#encoder.encode(message));
+  }
+
+  #data(chunk: Buffer): void {
+    try {
+      this.#framer.push(chunk, this.#onMessage);
+    } catch (error) {
+      if (error instanceof FrameError) this.destroy(`unreadable stream: ${error.message}`);
+      else {
+        this.#logger.error({ err: error }, 'failed to process a message');
+        this.destroy('internal error');
+      }
+    }
+  }
+
+  #message(bytes: Uint8Array, invalidUtf8: boolean): void {
+    if (!this.#open) return;
+    let message: unknown;
+    try {
+      message = this.#decoder.decode(bytes, invalidUtf8);
+    } catch (error) {
+      const msgid = peekMsgid(bytes);
+      const text = `malformed request: ${(error as Error).message}`;
+      if (msgid === undefined) this.destroy(text);
+      else this.reply(msgid, text, null);
+      return;
+    }
+    if (!Array.isArray(message) || message.length !== 4 || message[0] !== 0 || typeof message[1] !== 'number') {
+      const msgid = Array.isArray(message) && typeof message[1] === 'number' ? message[1] : undefined;
+      const text = 'malformed request: expected [0, msgid, method, params]';
+      if (msgid === undefined) this.destroy(text);
+      else this.reply(msgid, text, null);
+      return;
+    }
+    const msgid = message[1] as number;
+    const method: unknown = message[2];
+    if (typeof method !== 'string') {
+      this.reply(msgid, 'malformed request: the method must be a string', null);
+      return;
+    }
+    this.#server.handle(this, msgid, method, message[3]);
+  }
+}
+
+/** Reads the msgid of `[0, msgid, …]` without decoding the rest. */
+function peekMsgid(bytes: Uint8Array): number | undefined {
+  if (bytes[0] !== 0x94 || bytes[1] !== 0x00) return undefined;
+  const type = bytes[2];
+  if (type === undefined) return undefined;
+  if (type <= 0x7f) return type;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (type === 0xcc && bytes.length >= 4) return view.getUint8(3);
+  if (type === 0xcd && bytes.length >= 5) return view.getUint16(3);
+  if (type === 0xce && bytes.length >= 7) return view.getUint32(3);
+  return undefined;
+}

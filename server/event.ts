@@ -1,0 +1,244 @@
+/**
+ * One event: a phase of one plugin instance for one request, from
+ * `plugin.HandleEvent` to its last reply.
+ *
+ * The event is the {@link Bridge} of the `kong` object its phase method
+ * receives. At any time either Kong waits for the event (it holds a request
+ * to answer: the HandleEvent or the last Step) or the event waits for Kong (a
+ * PDK call is out). A PDK call is sent as the answer to the request Kong is
+ * waiting on; Kong's next `plugin.Step*` carries its result and becomes the
+ * request to answer next. When the phase method returns, the answer is
+ * `"ret"`. Calls made concurrently by the plugin are queued and sent one at a
+ * time, as Kong takes one call per step.
+ *
+ * @module
+ */
+import type { Bridge } from '../pdk/bridge.ts';
+import { ErrorCodes, PdkError } from '../pdk/errors.ts';
+import { Kong } from '../pdk/kong.ts';
+import type { Instance } from './instance.ts';
+import { FAIL_CLOSED_PHASES, type Phase, type PhaseMethod } from './phases.ts';
+
+/** Where an answer to Kong goes: the connection that carried Kong's request. */
+export interface Replier {
+  /**
+   * Sends `[1, msgid, error, result]`. Returns `false` when the connection is
+   * gone; throws when `result` cannot be encoded (nothing is sent then).
+   */
+  reply(msgid: number, error: string | null, result: unknown): boolean;
+}
+
+/** What the event reports to the server that owns it. */
+export interface EventHost {
+  /** The event ended: forget it. */
+  ended(event: Event): void;
+  /** A phase method failed (thrown, rejected, timed out). */
+  failed(event: Event, error: unknown): void;
+}
+
+interface Call {
+  readonly method: string;
+  readonly args: readonly unknown[];
+  /** The call never returns (`kong.response.exit`/`error`): the event ends when it is sent. */
+  readonly exit: boolean;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const ignore = (): void => undefined;
+
+/** A running event. */
+export class Event implements Bridge {
+  readonly id: number;
+  readonly instance: Instance;
+  readonly phase: Phase;
+  /** `performance.now()` when the event last changed hands (Kong ↔ plugin). */
+  since: number;
+
+  readonly #host: EventHost;
+  #replier: Replier | undefined;
+  #msgid = 0;
+  #pending: Call | undefined;
+  #queue: Call[] | undefined;
+  #handlerDone = false;
+  #failing = false;
+  #ended = false;
+
+  constructor(id: number, instance: Instance, phase: Phase, host: EventHost, replier: Replier, msgid: number, now: number) {
+    this.id = id;
+    this.instance = instance;
+    this.phase = phase;
+    this.#host = host;
+    this.#replier = replier;
+    this.#msgid = msgid;
+    this.since = now;
+  }
+
+  /** Kong waits for this event (true), or the event waits for a Step (false). */
+  get kongWaiting(): boolean {
+    return this.#replier !== undefined;
+  }
+
+  /** The event has ended; nothing more will be sent for it. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Runs the phase method; its result or failure drives the rest. */
+  run(method: PhaseMethod): void {
+    let result: unknown;
+    try {
+      result = method.call(this.instance.object, new Kong(this));
+    } catch (error) {
+      this.#handlerFailed(error);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      (result as PromiseLike<unknown>).then(
+        () => this.#handlerReturned(),
+        (error: unknown) => this.#handlerFailed(error),
+      );
+    } else {
+      this.#handlerReturned();
+    }
+  }
+
+  /** Ends the event as failed without running the phase (bad config, missing phase). */
+  refuse(reason: unknown): void {
+    this.#handlerDone = true;
+    this.#handlerFailed(reason);
+  }
+
+  // Bridge ---------------------------------------------------------------
+
+  call(method: string, args: readonly unknown[]): Promise<unknown> {
+    if (this.#ended || (this.#handlerDone && this.#failing)) {
+      return Promise.reject(new PdkError(ErrorCodes.EventEnded, method, `the ${this.phase} event has ended`));
+    }
+    return new Promise((resolve, reject) => this.#submit({ method, args, exit: false, resolve, reject }));
+  }
+
+  exit(method: string, args: readonly unknown[]): Promise<never> {
+    if (this.#ended) {
+      return Promise.reject(new PdkError(ErrorCodes.EventEnded, method, `the ${this.phase} event has ended`));
+    }
+    // A fresh promise that never settles: the plugin's code after the call
+    // never runs, and everything it holds is collected with the event.
+    return new Promise<never>((_resolve, reject) => this.#submit({ method, args, exit: true, resolve: ignore, reject }));
+  }
+
+  // Kong -----------------------------------------------------------------
+
+  /**
+   * Kong answered the PDK call that was out. `failed` is true for
+   * `plugin.StepError`. Returns false when no call was out (nothing changes).
+   */
+  step(replier: Replier, msgid: number, data: unknown, failed: boolean, now: number): boolean {
+    const call = this.#pending;
+    if (call === undefined || this.#ended) return false;
+    this.#pending = undefined;
+    this.#replier = replier;
+    this.#msgid = msgid;
+    this.since = now;
+    if (failed) {
+      call.reject(new PdkError(ErrorCodes.PdkCallFailed, call.method, typeof data === 'string' ? data : 'Kong reported an error'));
+    } else {
+      call.resolve(data === null ? undefined : data);
+    }
+    this.#next();
+    return true;
+  }
+
+  /** Kong will never send the Step this event waits for: forget it. */
+  abandon(): void {
+    this.#end();
+  }
+
+  /** The phase method has kept Kong waiting too long: fail the event. */
+  expire(reason: Error): void {
+    if (this.#ended) return;
+    this.#handlerDone = true;
+    this.#queue = undefined;
+    this.#handlerFailed(reason);
+  }
+
+  // internals ------------------------------------------------------------
+
+  #submit(call: Call): void {
+    if (this.#replier !== undefined && this.#pending === undefined) this.#send(call);
+    else (this.#queue ??= []).push(call);
+  }
+
+  /** Sends queued calls, or `"ret"` once the phase method is done. */
+  #next(): void {
+    const queued = this.#queue?.shift();
+    if (queued !== undefined) this.#send(queued);
+    else if (this.#handlerDone && !this.#failing && this.#replier !== undefined && !this.#ended) this.#finish();
+  }
+
+  #send(call: Call): void {
+    const replier = this.#replier as Replier;
+    let args = call.args;
+    let last = args.length;
+    while (last > 0 && args[last - 1] == null) last--;
+    if (last !== args.length) args = args.slice(0, last);
+    let sent: boolean;
+    try {
+      sent = replier.reply(this.#msgid, null, { EventId: this.id, Data: { Method: call.method, Args: args } });
+    } catch (error) {
+      call.reject(new PdkError(ErrorCodes.BadArgument, call.method, `an argument cannot be sent to Kong: ${(error as Error).message}`));
+      this.#next();
+      return;
+    }
+    this.#replier = undefined;
+    if (!sent || call.exit) {
+      this.#end();
+      return;
+    }
+    this.#pending = call;
+  }
+
+  #handlerReturned(): void {
+    this.#handlerDone = true;
+    if (this.#ended || this.#failing) return;
+    if (this.#pending === undefined && this.#replier !== undefined && (this.#queue === undefined || this.#queue.length === 0)) {
+      this.#finish();
+    }
+  }
+
+  #handlerFailed(error: unknown): void {
+    this.#handlerDone = true;
+    if (this.#ended || this.#failing) return;
+    this.#failing = true;
+    this.#host.failed(this, error);
+    const closed = FAIL_CLOSED_PHASES.has(this.phase) && !this.instance.plugin.failOpen;
+    const text = `[tspdk] plugin ${this.instance.plugin.name} failed in ${this.phase}${closed ? ', request ends with 500' : ''}: ${describe(error)}`;
+    const afterLog = (): void => {
+      if (this.#ended) return;
+      if (closed) this.#submit({ method: 'kong.response.error', args: [500], exit: true, resolve: ignore, reject: ignore });
+      else if (this.#replier !== undefined) this.#finish();
+    };
+    this.#submit({ method: 'kong.log.err', args: [text], exit: false, resolve: afterLog, reject: afterLog });
+  }
+
+  #finish(): void {
+    const replier = this.#replier as Replier;
+    this.#replier = undefined;
+    replier.reply(this.#msgid, null, { EventId: this.id, Data: 'ret' });
+    this.#end();
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#pending = undefined;
+    this.#queue = undefined;
+    this.#replier = undefined;
+    this.#host.ended(this);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

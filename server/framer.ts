@@ -1,0 +1,250 @@
+/**
+ * Finds message boundaries in a continuous MessagePack stream.
+ *
+ * Kong writes plain concatenated MessagePack values with no length prefix, so
+ * a read may hold part of a message, several messages, or both. The framer
+ * walks the structure of each value without decoding it, remembers where it
+ * stopped, and hands out each complete message as one contiguous byte range.
+ * Every byte is copied at most a constant number of times and scanned once, so
+ * a 32 MB body arriving in 64 KB reads costs linear time and about one copy of
+ * its size.
+ *
+ * @module
+ */
+import { isUtf8 } from 'node:buffer';
+
+/** The stream cannot be framed: it is not MessagePack, or a limit was hit. */
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    Object.defineProperty(this, 'name', { value: 'FrameError', enumerable: false, configurable: true });
+  }
+}
+
+/** Limits that protect the server from hostile or broken peers. */
+export interface FramerLimits {
+  /** Largest message in bytes. Defaults to 128 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Most values (scalars, keys and containers) in one message. Defaults to 4,194,304. */
+  readonly maxValues?: number;
+}
+
+/** A complete message: its bytes, and whether any str in it is not valid UTF-8. */
+export type MessageSink = (bytes: Uint8Array, hasInvalidUtf8: boolean) => void;
+
+const EMPTY = new Uint8Array(0);
+
+/** Splits one connection's byte stream into MessagePack messages. */
+export class Framer {
+  readonly #maxMessageBytes: number;
+  readonly #maxValues: number;
+
+  /** Holds the start of an incomplete message (bytes `0 .. #filled`). */
+  #buffer: Uint8Array = EMPTY;
+  #filled = 0;
+  /** Where scanning resumes in `#buffer`: always at a value boundary. */
+  #scanned = 0;
+  /** Values still to read before the current message is complete. */
+  #pending = 0;
+  /** Values read so far in the current message. */
+  #values = 0;
+  /** Bytes the current message needs at least, as far as known. */
+  #needed = 0;
+  #invalidUtf8 = false;
+
+  constructor(limits: FramerLimits = {}) {
+    this.#maxMessageBytes = limits.maxMessageBytes ?? 128 * 1024 * 1024;
+    this.#maxValues = limits.maxValues ?? 4 * 1024 * 1024;
+  }
+
+  /** Bytes held for an incomplete message. */
+  get bufferedBytes(): number {
+    return this.#filled;
+  }
+
+  /**
+   * Feeds one read. Calls `sink` once per complete message, in order.
+   * @throws {@link FrameError} when the stream is not MessagePack or breaks a limit;
+   *   the stream cannot be resynchronised after that.
+   */
+  push(chunk: Uint8Array, sink: MessageSink): void {
+    if (chunk.length === 0) return;
+    if (this.#filled === 0) {
+      this.#scanChunk(chunk, sink);
+      return;
+    }
+    this.#append(chunk);
+    if (this.#filled < this.#needed) return;
+    const end = this.#scan(this.#buffer, 0, this.#scanned, this.#pending, this.#filled);
+    if (end < 0) return;
+    const buffer = this.#buffer;
+    const filled = this.#filled;
+    const invalid = this.#invalidUtf8;
+    // The message's bytes stay with the message (decoded bin values alias
+    // them), so this buffer is never written again: the rest moves on.
+    this.#reset();
+    sink(buffer.subarray(0, end), invalid);
+    if (end < filled) this.#scanChunk(buffer.subarray(end, filled), sink);
+  }
+
+  #scanChunk(chunk: Uint8Array, sink: MessageSink): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const end = this.#scan(chunk, start, start, 1, chunk.length);
+      if (end < 0) {
+        this.#keep(chunk.subarray(start));
+        return;
+      }
+      const invalid = this.#invalidUtf8;
+      this.#reset();
+      sink(chunk.subarray(start, end), invalid);
+      start = end;
+    }
+  }
+
+  /** Keeps the start of an incomplete message; the scan state is already relative to it. */
+  #keep(part: Uint8Array): void {
+    const capacity = Math.min(Math.max(this.#needed, part.length * 2, 4096), this.#maxMessageBytes);
+    const buffer = new Uint8Array(Math.max(capacity, part.length));
+    buffer.set(part);
+    this.#buffer = buffer;
+    this.#filled = part.length;
+  }
+
+  #append(chunk: Uint8Array): void {
+    const total = this.#filled + chunk.length;
+    if (total > this.#buffer.length) {
+      const capacity = Math.min(Math.max(this.#needed, total * 2), Math.max(this.#maxMessageBytes, total));
+      const grown = new Uint8Array(capacity);
+      grown.set(this.#buffer.subarray(0, this.#filled));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk, this.#filled);
+    this.#filled = total;
+  }
+
+  #reset(): void {
+    this.#buffer = EMPTY;
+    this.#filled = 0;
+    this.#scanned = 0;
+    this.#pending = 0;
+    this.#values = 0;
+    this.#needed = 0;
+    this.#invalidUtf8 = false;
+  }
+
+  /**
+   * Walks values of the message that starts at `messageStart`, from `pos`
+   * (a value boundary) with `pending` values still to read. Returns the end
+   * offset of the message, or -1 when more bytes are needed; the state to
+   * resume from is then saved relative to `messageStart`.
+   */
+  #scan(bytes: Uint8Array, messageStart: number, pos: number, pending: number, limit: number): number {
+    while (pending > 0) {
+      if (pos >= limit) return this.#suspend(messageStart, pos, pending, pos + 1);
+      const byte = bytes[pos] as number;
+      let header = 1;
+      let payload = 0;
+      let children = 0;
+      let isStr = false;
+      if (byte <= 0x7f || byte >= 0xe0) {
+        // positive or negative fixint
+      } else if (byte <= 0x8f) {
+        children = (byte - 0x80) * 2;
+      } else if (byte <= 0x9f) {
+        children = byte - 0x90;
+      } else if (byte <= 0xbf) {
+        payload = byte - 0xa0;
+        isStr = true;
+      } else {
+        const fixed = FIXED_PAYLOAD[byte - 0xc0] as number;
+        if (fixed >= 0) {
+          payload = fixed;
+        } else if (byte === 0xc1) {
+          throw new FrameError('byte 0xc1 is never used in MessagePack');
+        } else {
+          const width = lengthWidth(byte);
+          header = 1 + width;
+          if (pos + header > limit) return this.#suspend(messageStart, pos, pending, pos + header);
+          const length = readLength(bytes, pos + 1, width);
+          if (byte === 0xdc || byte === 0xdd) children = length;
+          else if (byte === 0xde || byte === 0xdf) children = length * 2;
+          else {
+            payload = byte >= 0xc7 && byte <= 0xc9 ? length + 1 : length; // ext carries a type byte
+            isStr = byte >= 0xd9;
+          }
+        }
+      }
+      const end = pos + header + payload;
+      if (end - messageStart > this.#maxMessageBytes) {
+        throw new FrameError(`message larger than the limit of ${this.#maxMessageBytes} bytes`);
+      }
+      if (end > limit) return this.#suspend(messageStart, pos, pending, end);
+      if (isStr && payload > 0 && !this.#invalidUtf8 && !validUtf8(bytes, pos + header, end)) {
+        this.#invalidUtf8 = true;
+      }
+      this.#values += children;
+      if (this.#values > this.#maxValues) {
+        throw new FrameError(`message holds more than ${this.#maxValues} values`);
+      }
+      pending += children - 1;
+      pos = end;
+    }
+    return pos;
+  }
+
+  #suspend(messageStart: number, pos: number, pending: number, needed: number): number {
+    this.#scanned = pos - messageStart;
+    this.#pending = pending;
+    this.#needed = needed - messageStart;
+    return -1;
+  }
+}
+
+/**
+ * Payload bytes after the type byte for 0xc0 … 0xdf when fixed; -1 for 0xc1
+ * and for the types that carry a length field.
+ */
+const FIXED_PAYLOAD = [
+  0, -1, 0, 0, // nil, (never used), false, true
+  -1, -1, -1, // bin 8/16/32
+  -1, -1, -1, // ext 8/16/32
+  4, 8, // float 32/64
+  1, 2, 4, 8, // uint 8/16/32/64
+  1, 2, 4, 8, // int 8/16/32/64
+  2, 3, 5, 9, 17, // fixext 1/2/4/8/16 (type byte included)
+  -1, -1, -1, // str 8/16/32
+  -1, -1, // array 16/32
+  -1, -1, // map 16/32
+];
+
+/** Width of the length field of bin, ext, str, array and map types. */
+function lengthWidth(byte: number): number {
+  switch (byte) {
+    case 0xc4: case 0xc7: case 0xd9: return 1;
+    case 0xc5: case 0xc8: case 0xda: case 0xdc: case 0xde: return 2;
+    default: return 4;
+  }
+}
+
+function readLength(bytes: Uint8Array, at: number, width: number): number {
+  const b0 = bytes[at] as number;
+  if (width === 1) return b0;
+  const b1 = bytes[at + 1] as number;
+  if (width === 2) return b0 * 0x100 + b1;
+  return b0 * 0x1000000 + b1 * 0x10000 + (bytes[at + 2] as number) * 0x100 + (bytes[at + 3] as number);
+}
+
+function validUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start <= 32) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if ((bytes[i] as number) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return true;
+  }
+  return isUtf8(bytes.subarray(start, end));
+}

@@ -1,0 +1,28 @@
+/**
+ * tspdk: write Kong Gateway plugins in TypeScript.
+ *
+ * A plugin is a class whose fields are its configuration and whose methods
+ * named after Kong phases (`certificate`, `rewrite`, `access`, `response`,
+ * `preread`, `log`) run for each request; {@link serve} turns its file into a
+ * plugin server that Kong starts and talks to over a Unix socket.
+ *
+ * @module
+ */
+import './stdout-guard.ts';
+
+// Writing a plugin
+export { serve } from './serve.ts';
+export { Config, field, type ConfigClass, type InferConfig, type FieldSpec } from '../schema/index.ts';
+export type { Kong } from '../pdk/kong.ts';
+export { PdkError, ErrorCodes } from '../pdk/errors.ts';
+export type { HeaderMap, JsonValue, ResponseBody } from '../pdk/response.ts';
+export { PHASES, type Phase, type PhaseMethod } from './phases.ts';
+export { PluginDefinitionError, definePlugin, type PluginClass, type PluginDefinition, type PluginDump, type PluginInfo } from './plugin.ts';
+
+// Hosting plugins
+export { hostPlugins, declaredPlugins, clearDeclaredPlugins } from './serve.ts';
+export { startServer, type RunningServer, type StartOptions } from './start.ts';
+export { runStandalone, parseStandaloneArgs, type StandaloneOptions } from './standalone.ts';
+export { PluginServer, type PluginServerOptions } from './plugin-server.ts';
+export { SocketPathError, type ListenOptions } from './listener.ts';
+export { createLogger, silentLogger, type LogLevel, type Logger } from './logger.ts';

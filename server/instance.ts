@@ -1,0 +1,60 @@
+/**
+ * Plugin instances: one per (Kong worker × plugin entity × config version),
+ * created by `plugin.StartInstance` from the config JSON that Kong sends.
+ *
+ * @module
+ */
+import type { PluginDefinition } from './plugin.ts';
+import type { Phase, PhaseMethod } from './phases.ts';
+
+/** A running plugin instance. */
+export interface Instance {
+  readonly id: number;
+  readonly plugin: PluginDefinition;
+  /** The plugin object: a fresh instance of the class holding the config fields. */
+  readonly object: object;
+  /** The config as validated (meta keys removed, defaults applied). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Why the config or the construction of the plugin object failed; empty when fine. */
+  readonly problems: readonly string[];
+  /** Seconds since the epoch when Kong started the instance. */
+  readonly startTime: number;
+}
+
+/** Parses Kong's config JSON; `__proto__` keys are dropped on the way. */
+function parseConfig(text: unknown): { value: unknown; problem?: string } {
+  if (typeof text !== 'string') return { value: {}, problem: 'config: Kong sent no config JSON' };
+  try {
+    return { value: JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value)) };
+  } catch (error) {
+    return { value: {}, problem: `config: not valid JSON (${(error as Error).message})` };
+  }
+}
+
+/**
+ * Builds a plugin object for a config. Never throws: a config that fails
+ * validation, or a constructor that throws, is recorded in `problems`.
+ */
+export function createInstance(id: number, plugin: PluginDefinition, configJson: unknown): Instance {
+  const parsed = parseConfig(configJson);
+  const applied = plugin.configSchema.apply(parsed.value);
+  const problems = parsed.problem === undefined ? [...applied.errors] : [parsed.problem, ...applied.errors];
+  let object: object;
+  try {
+    object = new plugin.pluginClass();
+  } catch (error) {
+    object = Object.create(plugin.pluginClass.prototype as object) as object;
+    problems.push(`the plugin's constructor threw: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  for (const key of Object.keys(applied.values)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    Object.defineProperty(object, key, { value: applied.values[key], writable: true, enumerable: true, configurable: true });
+  }
+  return { id, plugin, object, config: applied.values, problems, startTime: Math.floor(Date.now() / 1000) };
+}
+
+/** The phase method of an instance, or `undefined` when its class has none. */
+export function phaseMethod(instance: Instance, phase: Phase): PhaseMethod | undefined {
+  const method = (instance.object as Partial<Record<Phase, unknown>>)[phase];
+  return typeof method === 'function' ? (method as PhaseMethod) : undefined;
+}

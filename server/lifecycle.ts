@@ -1,0 +1,82 @@
+/**
+ * Process behaviour Kong expects from a plugin server: survive plugin bugs,
+ * exit on SIGTERM after in-flight events finish (bounded), and exit when the
+ * Kong worker that started the server is gone.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+
+/** Options of {@link manageProcess}. */
+export interface LifecycleOptions {
+  readonly logger: Logger;
+  /** Events still running; SIGTERM waits until this is 0 or the grace period ends. */
+  readonly liveEvents: () => number;
+  /** How long SIGTERM waits for running events. Defaults to 5,000 ms. */
+  readonly graceMs?: number;
+  /** Exit when the parent process changes (Kong's worker died). Defaults to `true`. */
+  readonly watchParent?: boolean;
+  /** How often the parent is checked. Defaults to 1,000 ms. */
+  readonly parentCheckMs?: number;
+  /** Called before exiting; must not throw. */
+  readonly beforeExit?: () => void;
+}
+
+let guardsInstalled = false;
+
+/**
+ * Keeps a plugin's stray exception or unhandled rejection (a floating promise,
+ * a throw in a timer callback) from killing the server: it is logged instead.
+ */
+export function installCrashGuards(logger: Logger): void {
+  if (guardsInstalled) return;
+  guardsInstalled = true;
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection (a plugin did not await or catch a promise)');
+  });
+  process.on('uncaughtException', (error) => {
+    logger.error({ err: error }, 'uncaught exception (thrown outside a phase method)');
+  });
+}
+
+/** Installs SIGTERM/SIGINT handling and the orphan watchdog. */
+export function manageProcess(options: LifecycleOptions): void {
+  const { logger } = options;
+  const graceMs = options.graceMs ?? 5000;
+  let stopping = false;
+  const exit = (code: number): void => {
+    options.beforeExit?.();
+    // Never close the listener: that would unlink a socket path that a new
+    // server may already own.
+    process.exit(code);
+  };
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    const live = options.liveEvents();
+    logger.info({ signal, liveEvents: live }, 'stopping');
+    if (live === 0) return exit(0);
+    const deadline = Date.now() + graceMs;
+    const timer = setInterval(() => {
+      const left = options.liveEvents();
+      if (left === 0 || Date.now() >= deadline) {
+        if (left > 0) logger.warn({ liveEvents: left }, 'grace period over; exiting with events still running');
+        clearInterval(timer);
+        exit(0);
+      }
+    }, 20);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  if (options.watchParent !== false) {
+    const parent = process.ppid;
+    const watchdog = setInterval(() => {
+      if (process.ppid !== parent) {
+        logger.warn({ parent, now: process.ppid }, 'the process that started this server is gone; exiting');
+        clearInterval(watchdog);
+        exit(0);
+      }
+    }, options.parentCheckMs ?? 1000);
+    watchdog.unref();
+  }
+}

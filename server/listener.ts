@@ -1,0 +1,98 @@
+/**
+ * The Unix socket Kong connects to.
+ *
+ * Kong starts a new plugin server before it stops the old one (worker
+ * restart, `kong reload`), so the new server replaces a stale socket file and
+ * the old one must never remove the path when it exits. Closing a Node
+ * `net.Server` on a Unix socket unlinks its path, so the listener is never
+ * closed: the process just exits.
+ *
+ * @module
+ */
+import { lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+
+/** Options of {@link listenUnix}. */
+export interface ListenOptions {
+  /**
+   * Permission bits of the socket file. Defaults to `0o660` (owner and
+   * group), set through the umask so the socket is never more open, even
+   * for an instant.
+   */
+  readonly mode?: number;
+  /**
+   * Allow a socket in a directory anyone can write to without the sticky
+   * bit, where another user could replace it. Defaults to `false`.
+   */
+  readonly allowInsecureDirectory?: boolean;
+  /** Create the socket's directory when missing. Defaults to `false`. */
+  readonly createDirectory?: boolean;
+}
+
+/** The socket path cannot be used. */
+export class SocketPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    Object.defineProperty(this, 'name', { value: 'SocketPathError', enumerable: false, configurable: true });
+  }
+}
+
+/**
+ * Checks the socket's directory and removes a stale socket file at `path`.
+ * @throws {@link SocketPathError} when the path exists and is not a socket,
+ *   or the directory is missing or unsafe.
+ */
+export function prepareSocketPath(path: string, options: ListenOptions = {}): void {
+  const directory = dirname(path);
+  let stats;
+  try {
+    stats = statSync(directory);
+  } catch {
+    if (options.createDirectory !== true) throw new SocketPathError(`the socket directory ${directory} does not exist`);
+    mkdirSync(directory, { recursive: true, mode: 0o750 });
+    stats = statSync(directory);
+  }
+  if (!stats.isDirectory()) throw new SocketPathError(`${directory} is not a directory`);
+  const worldWritable = (stats.mode & 0o002) !== 0;
+  const sticky = (stats.mode & 0o1000) !== 0;
+  if (worldWritable && !sticky && options.allowInsecureDirectory !== true) {
+    throw new SocketPathError(
+      `refusing to listen in ${directory}: anyone can write to it and it has no sticky bit, so another user could replace the socket`,
+    );
+  }
+  let existing;
+  try {
+    existing = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!existing.isSocket()) throw new SocketPathError(`refusing to replace ${path}: it exists and is not a socket`);
+  unlinkSync(path);
+}
+
+/**
+ * Listens on the Unix socket `path`, replacing a stale socket file.
+ * Resolves once the socket accepts connections.
+ * @throws {@link SocketPathError} (as a rejection), or the listen error.
+ */
+export async function listenUnix(path: string, onConnection: (socket: Socket) => void, options: ListenOptions = {}): Promise<Server> {
+  prepareSocketPath(path, options);
+  const server = createServer(onConnection);
+  const mode = options.mode ?? 0o660;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // The socket file is created by bind(), synchronously inside listen().
+    const previous = process.umask(0o777 & ~mode);
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(previous);
+    }
+  });
+  server.on('error', () => undefined);
+  return server;
+}

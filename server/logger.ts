@@ -1,0 +1,31 @@
+/**
+ * The server's own log: pino JSON lines on stderr (never stdout, which
+ * belongs to `-dump`), no colours.
+ *
+ * @module
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Log levels accepted by `--log-level`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Creates the server logger writing JSON lines to file descriptor 2. */
+export function createLogger(level: LogLevel = 'info', bindings: Record<string, unknown> = {}): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid, ...bindings },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ dest: 2, sync: true }),
+  );
+}
+
+/** A logger that drops everything (tests, tools). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,260 @@
+/**
+ * The RPC methods Kong calls, independent of any socket: instances, events
+ * and their Steps, with process-wide state (Kong sends the Steps of one event
+ * over whichever pooled connection is free).
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { Event, type EventHost, type Replier } from './event.ts';
+import { IdSource } from './ids.ts';
+import { createInstance, phaseMethod, type Instance } from './instance.ts';
+import { isPhase } from './phases.ts';
+import type { PluginDefinition } from './plugin.ts';
+
+/** Options of a {@link PluginServer}. */
+export interface PluginServerOptions {
+  /** Where the server logs. */
+  readonly logger: Logger;
+  /**
+   * How long a phase method may keep Kong waiting (from HandleEvent or a Step
+   * to its next PDK call or return) before the event fails. Kong's own socket
+   * timeout is 60 s. Defaults to 50,000 ms.
+   */
+  readonly eventTimeoutMs?: number;
+  /**
+   * How long an event may wait for Kong's Step before it is considered
+   * abandoned (Kong hit a Lua error, or its worker went away) and forgotten.
+   * Defaults to 65,000 ms, past Kong's 60 s socket timeout.
+   */
+  readonly abandonAfterMs?: number;
+  /** How often timed-out and abandoned events are looked for. Defaults to 1,000 ms. */
+  readonly sweepIntervalMs?: number;
+  /** Where ids start; random by default (tests only). */
+  readonly ids?: { readonly instances?: IdSource; readonly events?: IdSource };
+}
+
+/** An RPC failed; the message goes back to Kong as the error string. */
+export class RpcError extends Error {}
+
+const STEP_METHODS = new Set([
+  'plugin.Step',
+  'plugin.StepMultiMap',
+  'plugin.StepCredential',
+  'plugin.StepConsumer',
+  'plugin.StepRoute',
+  'plugin.StepService',
+  'plugin.StepMemoryStats',
+]);
+
+/** Serves Kong's RPC methods for a set of plugins. */
+export class PluginServer implements EventHost {
+  readonly #plugins = new Map<string, PluginDefinition>();
+  readonly #instances = new Map<number, Instance>();
+  readonly #events = new Map<number, Event>();
+  readonly #logger: Logger;
+  readonly #instanceIds: IdSource;
+  readonly #eventIds: IdSource;
+  readonly #eventTimeoutMs: number;
+  readonly #abandonAfterMs: number;
+  readonly #sweeper: NodeJS.Timeout;
+  readonly #startTime = Math.floor(Date.now() / 1000);
+  #eventsStarted = 0;
+
+  constructor(plugins: readonly PluginDefinition[], options: PluginServerOptions) {
+    for (const plugin of plugins) this.addPlugin(plugin);
+    this.#logger = options.logger;
+    this.#instanceIds = options.ids?.instances ?? new IdSource();
+    this.#eventIds = options.ids?.events ?? new IdSource();
+    this.#eventTimeoutMs = options.eventTimeoutMs ?? 50_000;
+    this.#abandonAfterMs = options.abandonAfterMs ?? 65_000;
+    this.#sweeper = setInterval(() => this.sweep(performance.now()), options.sweepIntervalMs ?? 1000);
+    this.#sweeper.unref();
+  }
+
+  /** Adds a plugin; its name must be new. */
+  addPlugin(plugin: PluginDefinition): void {
+    if (this.#plugins.has(plugin.name)) throw new Error(`two plugins are named ${plugin.name}`);
+    this.#plugins.set(plugin.name, plugin);
+  }
+
+  /** The plugins served. */
+  get plugins(): readonly PluginDefinition[] {
+    return [...this.#plugins.values()];
+  }
+
+  /** Events started and not yet ended. */
+  get liveEvents(): number {
+    return this.#events.size;
+  }
+
+  /** Instances started and not closed. */
+  get liveInstances(): number {
+    return this.#instances.size;
+  }
+
+  /** Stops the background sweep (the server keeps answering). */
+  close(): void {
+    clearInterval(this.#sweeper);
+  }
+
+  /**
+   * Handles one request `[0, msgid, method, params]` that arrived through
+   * `replier`. Always answers, now or when the event moves on.
+   */
+  handle(replier: Replier, msgid: number, method: string, params: unknown): void {
+    const arg = Array.isArray(params) ? (params[0] as unknown) : params;
+    try {
+      if (STEP_METHODS.has(method)) this.#step(replier, msgid, arg, false);
+      else if (method === 'plugin.StepError') this.#step(replier, msgid, arg, true);
+      else if (method === 'plugin.HandleEvent') this.#handleEvent(replier, msgid, arg);
+      else if (method === 'plugin.StartInstance') replier.reply(msgid, null, this.#startInstance(arg));
+      else if (method === 'plugin.CloseInstance') replier.reply(msgid, null, this.#closeInstance(arg));
+      else if (method === 'plugin.InstanceStatus') replier.reply(msgid, null, this.#instanceStatus(arg));
+      else if (method === 'plugin.GetStatus') replier.reply(msgid, null, this.status());
+      else if (method === 'plugin.GetPluginInfo') replier.reply(msgid, null, this.#pluginInfo(arg));
+      else throw new RpcError(`unknown method ${JSON.stringify(method)}`);
+    } catch (error) {
+      const message = error instanceof RpcError ? error.message : `internal error in ${method}: ${(error as Error).message}`;
+      if (!(error instanceof RpcError)) this.#logger.error({ err: error, method }, 'rpc failed');
+      replier.reply(msgid, message, null);
+    }
+  }
+
+  /** The server's state, as `plugin.GetStatus` reports it. */
+  status(): Record<string, unknown> {
+    return {
+      Pid: process.pid,
+      StartTime: this.#startTime,
+      Plugins: [...this.#plugins.keys()],
+      Instances: [...this.#instances.values()].map(instanceStatus),
+      Events: this.#events.size,
+      EventsStarted: this.#eventsStarted,
+    };
+  }
+
+  /** Fails events that kept Kong waiting too long and forgets abandoned ones. */
+  sweep(now: number): void {
+    for (const event of this.#events.values()) {
+      const age = now - event.since;
+      if (event.kongWaiting) {
+        if (age > this.#eventTimeoutMs) {
+          event.expire(new Error(`the ${event.phase} phase did not answer within ${this.#eventTimeoutMs} ms`));
+        }
+      } else if (age > this.#abandonAfterMs) {
+        this.#logger.warn(
+          { plugin: event.instance.plugin.name, phase: event.phase, eventId: event.id },
+          'Kong sent no step for this event; forgetting it',
+        );
+        event.abandon();
+      }
+    }
+  }
+
+  // EventHost ------------------------------------------------------------
+
+  ended(event: Event): void {
+    this.#events.delete(event.id);
+  }
+
+  failed(event: Event, error: unknown): void {
+    this.#logger.error(
+      { err: error, plugin: event.instance.plugin.name, phase: event.phase, instanceId: event.instance.id, eventId: event.id },
+      'plugin phase failed',
+    );
+  }
+
+  // RPC methods ------------------------------------------------------------
+
+  #startInstance(arg: unknown): Record<string, unknown> {
+    const request = asRecord(arg, 'plugin.StartInstance expects {Name, Config}');
+    const name = request['Name'];
+    if (typeof name !== 'string') throw new RpcError('plugin.StartInstance: Name must be a string');
+    const plugin = this.#plugins.get(name);
+    if (plugin === undefined) {
+      throw new RpcError(`no plugin named ${JSON.stringify(name)} here (this server has: ${[...this.#plugins.keys()].join(', ')})`);
+    }
+    const instance = createInstance(this.#instanceIds.next(), plugin, request['Config']);
+    this.#instances.set(instance.id, instance);
+    if (instance.problems.length > 0) {
+      this.#logger.error({ plugin: name, instanceId: instance.id, problems: instance.problems }, 'invalid plugin config');
+    } else {
+      this.#logger.info({ plugin: name, instanceId: instance.id }, 'instance started');
+    }
+    return instanceStatus(instance);
+  }
+
+  #closeInstance(arg: unknown): Record<string, unknown> {
+    const id = typeof arg === 'number' ? arg : asRecord(arg, 'plugin.CloseInstance expects an instance id')['InstanceId'];
+    const instance = typeof id === 'number' ? this.#instances.get(id) : undefined;
+    if (instance === undefined) throw new RpcError(`No plugin instance ${String(id)}`);
+    this.#instances.delete(instance.id);
+    this.#logger.info({ plugin: instance.plugin.name, instanceId: instance.id }, 'instance closed');
+    return instanceStatus(instance);
+  }
+
+  #instanceStatus(arg: unknown): Record<string, unknown> {
+    const instance = typeof arg === 'number' ? this.#instances.get(arg) : undefined;
+    if (instance === undefined) throw new RpcError(`No plugin instance ${String(arg)}`);
+    return instanceStatus(instance);
+  }
+
+  #pluginInfo(arg: unknown): unknown {
+    const plugin = typeof arg === 'string' ? this.#plugins.get(arg) : undefined;
+    if (plugin === undefined) throw new RpcError(`no plugin named ${JSON.stringify(arg)} here`);
+    return plugin.dump;
+  }
+
+  #handleEvent(replier: Replier, msgid: number, arg: unknown): void {
+    const request = asRecord(arg, 'plugin.HandleEvent expects {InstanceId, EventName}');
+    const id = request['InstanceId'];
+    if (typeof id !== 'number') {
+      // Not "No plugin instance": Kong would reset and retry forever.
+      throw new RpcError(`plugin.HandleEvent: InstanceId must be a number, got ${describeValue(id)}`);
+    }
+    const instance = this.#instances.get(id);
+    if (instance === undefined) throw new RpcError(`No plugin instance ${id}`);
+    const phase = request['EventName'];
+    if (!isPhase(phase)) throw new RpcError(`plugin.HandleEvent: unknown phase ${describeValue(phase)}`);
+    const event = new Event(this.#eventIds.next(), instance, phase, this, replier, msgid, performance.now());
+    this.#events.set(event.id, event);
+    this.#eventsStarted++;
+    const method = phaseMethod(instance, phase);
+    if (instance.problems.length > 0) {
+      event.refuse(new Error(`invalid config: ${instance.problems.join('; ')}`));
+    } else if (method === undefined) {
+      event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
+    } else {
+      event.run(method);
+    }
+  }
+
+  #step(replier: Replier, msgid: number, arg: unknown, failed: boolean): void {
+    const request = asRecord(arg, 'plugin.Step expects {EventId, Data}');
+    const id = request['EventId'];
+    const event = typeof id === 'number' ? this.#events.get(id) : undefined;
+    if (event === undefined) throw new RpcError(`no running event ${describeValue(id)}`);
+    if (!event.step(replier, msgid, request['Data'], failed, performance.now())) {
+      throw new RpcError(`event ${id} is not waiting for a PDK result`);
+    }
+  }
+}
+
+function asRecord(value: unknown, message: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new RpcError(message);
+  }
+  return value as Record<string, unknown>;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return 'nil';
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return Array.isArray(value) ? 'an array' : value instanceof Uint8Array ? 'bytes' : 'a map';
+}
+
+function instanceStatus(instance: Instance): Record<string, unknown> {
+  return { Name: instance.plugin.name, Id: instance.id, Config: instance.config, StartTime: instance.startTime };
+}

@@ -1,0 +1,72 @@
+/**
+ * Starting a plugin server programmatically: plugins, sockets, logging.
+ *
+ * @module
+ */
+import type { Server, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Connection } from './connection.ts';
+import { listenUnix, type ListenOptions } from './listener.ts';
+import { PluginServer, type PluginServerOptions } from './plugin-server.ts';
+import type { PluginDefinition } from './plugin.ts';
+
+/** Options of {@link startServer}. */
+export interface StartOptions extends ListenOptions, Omit<PluginServerOptions, 'logger'> {
+  /** The plugins to serve. */
+  readonly plugins: readonly PluginDefinition[];
+  /** Socket paths to listen on; each serves every plugin. */
+  readonly sockets: readonly string[];
+  readonly logger: Logger;
+  /** Largest message accepted from Kong, in bytes. Defaults to 128 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Send `[2,"serverPid",pid]` on each new connection. Defaults to `true`. */
+  readonly announcePid?: boolean;
+}
+
+/** A plugin server that is listening. */
+export interface RunningServer {
+  readonly server: PluginServer;
+  readonly sockets: readonly string[];
+  /** Open connections from Kong. */
+  readonly connections: number;
+  /**
+   * Stops listening and drops every connection. For tests and embedding
+   * only: it removes the socket files, which a production server must never
+   * do on exit (see {@link listenUnix}).
+   */
+  stop(): Promise<void>;
+}
+
+/** Starts serving `plugins` on `sockets`. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const server = new PluginServer(options.plugins, options);
+  const sockets = new Set<Socket>();
+  const connectionOptions = { announcePid: options.announcePid, maxMessageBytes: options.maxMessageBytes };
+  const accept = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    new Connection(socket, server, logger, connectionOptions);
+  };
+  const listeners: Server[] = [];
+  try {
+    for (const path of options.sockets) listeners.push(await listenUnix(path, accept, options));
+  } catch (error) {
+    server.close();
+    await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));
+    throw error;
+  }
+  logger.info({ sockets: options.sockets, plugins: options.plugins.map((plugin) => plugin.name) }, 'listening');
+  return {
+    server,
+    sockets: [...options.sockets],
+    get connections() {
+      return sockets.size;
+    },
+    async stop() {
+      server.close();
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));
+    },
+  };
+}

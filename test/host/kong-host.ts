@@ -1,0 +1,323 @@
+/**
+ * A stand-in for Kong's host side of MsgPack:1 (kong/runloop/plugin_servers),
+ * written from the protocol doc: per-worker connection pools with one request
+ * in flight per connection, msgids counted per worker, instances cached per
+ * worker and restarted on "no plugin instance", the bridge loop that runs PDK
+ * calls against a {@link FakeRequest} and answers with the typed Step variant
+ * picked from the method name, `Data` left out for nil, multi-maps and bodies
+ * as Kong encodes them, no Step after `exit`, and `serverPid` notifications.
+ */
+import { HostCallError, HostConnection, type CallResult } from './host-connection.ts';
+import { FakeRequest, type FakeRequestInit, type HostVersion } from './fake-request.ts';
+
+/** Step variant per PDK method, as `get_step_method` picks it. */
+const STEP_BY_METHOD: Record<string, string> = {
+  'kong.client.get_credential': 'plugin.StepCredential',
+  'kong.client.authenticate': 'plugin.StepCredential',
+  'kong.client.load_consumer': 'plugin.StepConsumer',
+  'kong.client.get_consumer': 'plugin.StepConsumer',
+  'kong.node.get_memory_stats': 'plugin.StepMemoryStats',
+  'kong.router.get_route': 'plugin.StepRoute',
+  'kong.router.get_service': 'plugin.StepService',
+  'kong.request.get_query': 'plugin.StepMultiMap',
+  'kong.request.get_headers': 'plugin.StepMultiMap',
+  'kong.response.get_headers': 'plugin.StepMultiMap',
+  'kong.service.response.get_headers': 'plugin.StepMultiMap',
+};
+
+/** Options of the host stand-in. */
+export interface KongHostOptions {
+  /** The server's socket. */
+  readonly socket: string;
+  /** nginx workers, each with its own pool, msgids and instances. Defaults to 2. */
+  readonly workers?: number;
+  /** Idle connections a worker keeps (lua_socket_pool_size). Defaults to 256. */
+  readonly poolSize?: number;
+  /** Host behaviour to imitate. Defaults to `'3.x'`. */
+  readonly version?: HostVersion;
+  /** Pick a random idle connection for each call (Steps hop connections). Defaults to true. */
+  readonly shuffle?: boolean;
+}
+
+/** A plugin as configured in Kong. */
+export interface ConfiguredPlugin {
+  readonly name: string;
+  readonly config?: Record<string, unknown>;
+  /** The phases the plugin dumped, in Kong's order. */
+  readonly phases: readonly string[];
+  /** Kong's cache key for this plugin entity. Defaults to `plugins:<name>`. */
+  readonly key?: string;
+  /** Config version; a new seq makes Kong start a new instance. Defaults to 1. */
+  readonly seq?: number;
+}
+
+/** What happened to one phase. */
+export type PhaseOutcome = 'ret' | 'exit' | 'aborted' | 'error';
+
+/** What the client got, and what happened on the way. */
+export interface HostResponse {
+  readonly status: number;
+  readonly headers: Map<string, string[]>;
+  readonly body: unknown;
+  readonly request: FakeRequest;
+  readonly phases: Array<[string, PhaseOutcome]>;
+  /** Errors Kong would have logged. */
+  readonly errors: string[];
+}
+
+interface Worker {
+  readonly index: number;
+  msgid: number;
+  readonly idle: HostConnection[];
+  readonly instances: Map<string, { id: unknown; seq: number }>;
+  serverPid: number | undefined;
+}
+
+/** The Kong host stand-in. */
+export class KongHost {
+  readonly socket: string;
+  readonly version: HostVersion;
+  readonly #workers: Worker[];
+  readonly #poolSize: number;
+  readonly #shuffle: boolean;
+  readonly #all = new Set<HostConnection>();
+  #next = 0;
+  /** Instances reset after "no plugin instance" or a new serverPid. */
+  resets = 0;
+  /** StartInstance calls made. */
+  instancesStarted = 0;
+
+  constructor(options: KongHostOptions) {
+    this.socket = options.socket;
+    this.version = options.version ?? '3.x';
+    this.#poolSize = options.poolSize ?? 256;
+    this.#shuffle = options.shuffle ?? true;
+    this.#workers = Array.from({ length: options.workers ?? 2 }, (_, index) => ({
+      index,
+      msgid: 0,
+      idle: [],
+      instances: new Map(),
+      serverPid: undefined,
+    }));
+  }
+
+  /** Every connection ever opened (for protocol checks). */
+  get connections(): readonly HostConnection[] {
+    return [...this.#all];
+  }
+
+  /** Closes every pooled connection. */
+  close(): void {
+    for (const connection of this.#all) connection.close();
+    for (const worker of this.#workers) worker.idle.length = 0;
+  }
+
+  /** Forgets all instances (as after a Kong restart). */
+  forgetInstances(): void {
+    for (const worker of this.#workers) worker.instances.clear();
+  }
+
+  /** Calls a server method from `worker` over a pooled connection. */
+  async call(method: string, arg: unknown, workerIndex = 0): Promise<CallResult> {
+    const worker = this.#worker(workerIndex);
+    const connection = await this.#take(worker);
+    worker.msgid += 1;
+    try {
+      const result = await connection.call(worker.msgid, method, arg);
+      this.#give(worker, connection);
+      return result;
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs a request through `plugins` as Kong would: each phase in order for
+   * each plugin (by priority order given), the upstream (an echo), `response`
+   * phases, then `log`. An `exit` skips the rest but `log`.
+   */
+  async request(plugins: readonly ConfiguredPlugin[], init: FakeRequestInit = {}, workerIndex?: number): Promise<HostResponse> {
+    const index = workerIndex ?? this.#next++ % this.#workers.length;
+    const request = new FakeRequest(init);
+    const phases: Array<[string, PhaseOutcome]> = [];
+    const errors: string[] = [];
+    let failed500 = false;
+    const run = async (phase: string): Promise<void> => {
+      for (const plugin of plugins) {
+        if (!plugin.phases.includes(phase) || request.exit !== undefined || failed500) continue;
+        const outcome = await this.runPhase(plugin, phase, request, index, errors);
+        phases.push([`${plugin.name}:${phase}`, outcome]);
+        if (outcome === 'aborted' && (phase === 'access' || phase === 'rewrite')) failed500 = true;
+      }
+    };
+    await run('rewrite');
+    await run('access');
+    if (request.exit === undefined && !failed500) {
+      request.upstream = {
+        status: 200,
+        headers: new Map([
+          ['content-type', ['application/json']],
+          ['server', ['mock-upstream/1.0.0']],
+        ]),
+        body: new TextEncoder().encode(
+          JSON.stringify({ path: request.servicePath, headers: Object.fromEntries(request.serviceHeaders) }),
+        ),
+      };
+      await run('response');
+    }
+    const logPlugins = plugins.filter((plugin) => plugin.phases.includes('log'));
+    for (const plugin of logPlugins) phases.push([`${plugin.name}:log`, await this.runPhase(plugin, 'log', request, index, errors)]);
+    if (failed500) return { status: 500, headers: new Map(), body: { message: 'An unexpected error occurred' }, request, phases, errors };
+    if (request.exit !== undefined) {
+      const headers = new Map<string, string[]>();
+      for (const [k, v] of Object.entries(request.exit.headers ?? {})) headers.set(k.toLowerCase(), Array.isArray(v) ? v.map(String) : [String(v)]);
+      return { status: request.exit.status, headers, body: request.exit.body, request, phases, errors };
+    }
+    const headers = new Map(request.upstream?.headers ?? []);
+    for (const [k, v] of request.responseHeaders) headers.set(k, v);
+    return { status: request.responseStatus, headers, body: request.upstream?.body, request, phases, errors };
+  }
+
+  /**
+   * Kong's `handle_event` with its bridge loop for one plugin and phase. A
+   * "no plugin instance" error resets the worker's instances and retries, as
+   * Kong does (bounded here so a broken server fails the test instead of
+   * looping).
+   */
+  async runPhase(plugin: ConfiguredPlugin, phase: string, request: FakeRequest, workerIndex: number, errors: string[]): Promise<PhaseOutcome> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const worker = this.#worker(workerIndex);
+      let instanceId: unknown;
+      try {
+        instanceId = await this.#instance(worker, plugin);
+      } catch (error) {
+        errors.push(`starting instance: ${(error as Error).message}`);
+        return 'aborted';
+      }
+      const outcome = await this.#bridgeLoop(worker, instanceId, phase, request, errors);
+      if (outcome !== 'reset') return outcome;
+      this.#reset(worker, plugin);
+    }
+    errors.push('gave up after repeated "no plugin instance" errors');
+    return 'error';
+  }
+
+  async #bridgeLoop(worker: Worker, instanceId: unknown, phase: string, request: FakeRequest, errors: string[]): Promise<PhaseOutcome | 'reset'> {
+    let response: CallResult;
+    try {
+      response = await this.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase }, worker.index);
+    } catch (error) {
+      errors.push((error as Error).message);
+      return error instanceof HostCallError ? 'error' : 'aborted';
+    }
+    const checked = this.#check(response, errors);
+    if (checked !== undefined) return checked;
+    const eventId = (response.result as Record<string, unknown>)['EventId'];
+    for (;;) {
+      const data = (response.result as Record<string, unknown> | null)?.['Data'];
+      if (data === 'ret') return 'ret';
+      const call = data as Record<string, unknown> | undefined;
+      if (call === undefined || call === null || typeof call['Method'] !== 'string') {
+        errors.push('Lua error: bad StepOut from the server');
+        return 'aborted';
+      }
+      const method = call['Method'];
+      const rawArgs = call['Args'];
+      const args = Array.isArray(rawArgs) ? rawArgs : rawArgs === undefined ? [] : [rawArgs];
+      const outcome = request.call(method, luaUnpack(args), phase, this.version);
+      if (outcome.kind === 'exit') return 'exit';
+      if (outcome.kind === 'lua-error') {
+        errors.push(`Lua error in ${method}: ${outcome.message}`);
+        return 'aborted';
+      }
+      let step = STEP_BY_METHOD[method] ?? 'plugin.Step';
+      let stepData: unknown = outcome.kind === 'value' ? outcome.value : undefined;
+      if (outcome.kind === 'fail' && this.version === '2.x') {
+        step = 'plugin.StepError';
+        stepData = outcome.message;
+      }
+      const arg: Record<string, unknown> = { EventId: eventId };
+      if (stepData !== undefined && stepData !== null) arg['Data'] = stepData;
+      try {
+        response = await this.call(step, arg, worker.index);
+      } catch (error) {
+        errors.push((error as Error).message);
+        return 'error';
+      }
+      const failed = this.#check(response, errors);
+      if (failed !== undefined) return failed;
+    }
+  }
+
+  #check(response: CallResult, errors: string[]): 'reset' | 'error' | undefined {
+    if (response.error === null || response.error === undefined) return undefined;
+    const text = typeof response.error === 'string' ? response.error : String(response.error);
+    const matches = this.version === '2.x' ? text.includes('No plugin instance') : text.toLowerCase().includes('no plugin instance');
+    if (matches) return 'reset';
+    errors.push(text);
+    return 'error';
+  }
+
+  async #instance(worker: Worker, plugin: ConfiguredPlugin): Promise<unknown> {
+    const key = plugin.key ?? `plugins:${plugin.name}`;
+    const seq = plugin.seq ?? 1;
+    const cached = worker.instances.get(key);
+    if (cached !== undefined && cached.seq === seq) return cached.id;
+    const config = { ...(plugin.config ?? {}), __key__: key, __seq__: seq, __plugin_id: '3f0f2f4e-0000-4000-8000-000000000001' };
+    const response = await this.call('plugin.StartInstance', { Name: plugin.name, Config: JSON.stringify(config) }, worker.index);
+    if (response.error !== null && response.error !== undefined) throw new Error(String(response.error));
+    const id = (response.result as Record<string, unknown>)['Id'];
+    if (id === undefined || id === null) throw new Error('StartInstance returned no Id');
+    this.instancesStarted++;
+    worker.instances.set(key, { id, seq });
+    if (cached !== undefined) await this.call('plugin.CloseInstance', cached.id, worker.index).catch(() => undefined);
+    return id;
+  }
+
+  #reset(worker: Worker, plugin: ConfiguredPlugin): void {
+    this.resets++;
+    for (const key of [...worker.instances.keys()]) if (key === (plugin.key ?? `plugins:${plugin.name}`)) worker.instances.delete(key);
+  }
+
+  #worker(index: number): Worker {
+    const worker = this.#workers[index % this.#workers.length];
+    if (worker === undefined) throw new Error('no workers');
+    return worker;
+  }
+
+  async #take(worker: Worker): Promise<HostConnection> {
+    while (worker.idle.length > 0) {
+      const at = this.#shuffle ? Math.floor(Math.random() * worker.idle.length) : worker.idle.length - 1;
+      const [connection] = worker.idle.splice(at, 1);
+      if (connection !== undefined && !connection.closed) return connection;
+    }
+    const connection = await HostConnection.open(this.socket, (label, arg) => {
+      if (label !== 'serverPid') return;
+      const pid = Number(arg);
+      if (worker.serverPid !== undefined && worker.serverPid !== pid) {
+        this.resets++;
+        worker.instances.clear();
+      }
+      worker.serverPid = pid;
+    });
+    this.#all.add(connection);
+    return connection;
+  }
+
+  #give(worker: Worker, connection: HostConnection): void {
+    if (connection.closed) return;
+    if (worker.idle.length >= this.#poolSize) connection.close();
+    else worker.idle.push(connection);
+  }
+}
+
+/** Lua's `unpack` of an Args array stops at the first nil. */
+function luaUnpack(args: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const arg of args) {
+    if (arg === null || arg === undefined) break;
+    out.push(arg);
+  }
+  return out;
+}

@@ -1,0 +1,159 @@
+/**
+ * Encodes values the way Kong's host does (lua-MessagePack 0.5.x with its
+ * defaults: string_compat, unsigned, double, without_hole), so the server
+ * under test sees exactly Kong's bytes:
+ *
+ * - strings: fixstr up to 31 bytes, then str16 (0xda) up to 65,535 bytes, then
+ *   str32 — never str8 (0xd9);
+ * - integral numbers as the smallest integer type, others as float64 (0xcb);
+ * - an empty table as an empty array (0x90), unless marked as a map;
+ * - `undefined` map values left out (a nil in a Lua table is no entry);
+ * - bytes as bin (Kong 3.x raw bodies) or as str (Kong 2.x).
+ */
+
+/** Marks an object to encode as a map even when empty (Kong's `fix_mmap`). */
+export const AS_MAP = Symbol('as-map');
+
+/** A Lua string holding raw bytes, sent as str rather than bin. */
+export class LuaBytes {
+  readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** Encodes one value into bytes. */
+export function luaPack(value: unknown): Uint8Array {
+  const out: number[] = [];
+  const chunks: Uint8Array[] = [];
+  const flush = (): void => {
+    if (out.length > 0) {
+      chunks.push(Uint8Array.from(out));
+      out.length = 0;
+    }
+  };
+  const raw = (bytes: Uint8Array): void => {
+    flush();
+    chunks.push(bytes);
+  };
+  const u16 = (n: number): void => void out.push((n >> 8) & 0xff, n & 0xff);
+  const u32 = (n: number): void => void out.push((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  const str = (bytes: Uint8Array): void => {
+    const n = bytes.length;
+    if (n <= 31) out.push(0xa0 | n);
+    else if (n <= 0xffff) {
+      out.push(0xda);
+      u16(n);
+    } else {
+      out.push(0xdb);
+      u32(n);
+    }
+    raw(bytes);
+  };
+  const bin = (bytes: Uint8Array): void => {
+    const n = bytes.length;
+    if (n <= 0xff) out.push(0xc4, n);
+    else if (n <= 0xffff) {
+      out.push(0xc5);
+      u16(n);
+    } else {
+      out.push(0xc6);
+      u32(n);
+    }
+    raw(bytes);
+  };
+  const num = (n: number): void => {
+    if (Number.isInteger(n) && Math.abs(n) < 2 ** 53) {
+      if (n >= 0) {
+        if (n <= 0x7f) out.push(n);
+        else if (n <= 0xff) out.push(0xcc, n);
+        else if (n <= 0xffff) {
+          out.push(0xcd);
+          u16(n);
+        } else if (n <= 0xffffffff) {
+          out.push(0xce);
+          u32(n);
+        } else {
+          out.push(0xcf);
+          u32(Math.floor(n / 2 ** 32));
+          u32(n >>> 0);
+        }
+      } else if (n >= -32) out.push(n & 0xff);
+      else if (n >= -128) out.push(0xd0, n & 0xff);
+      else if (n >= -32768) {
+        out.push(0xd1);
+        u16(n & 0xffff);
+      } else if (n >= -(2 ** 31)) {
+        out.push(0xd2);
+        u32(n >>> 0);
+      } else {
+        const view = new DataView(new ArrayBuffer(9));
+        view.setUint8(0, 0xd3);
+        view.setBigInt64(1, BigInt(n));
+        raw(new Uint8Array(view.buffer));
+      }
+    } else {
+      const view = new DataView(new ArrayBuffer(9));
+      view.setUint8(0, 0xcb);
+      view.setFloat64(1, n);
+      raw(new Uint8Array(view.buffer));
+    }
+  };
+  const any = (v: unknown): void => {
+    if (v === null || v === undefined) out.push(0xc0);
+    else if (v === false) out.push(0xc2);
+    else if (v === true) out.push(0xc3);
+    else if (typeof v === 'number') num(v);
+    else if (typeof v === 'string') str(utf8.encode(v));
+    else if (v instanceof LuaBytes) str(v.bytes);
+    else if (v instanceof Uint8Array) bin(v);
+    else if (Array.isArray(v)) {
+      const n = v.length;
+      if (n <= 15) out.push(0x90 | n);
+      else if (n <= 0xffff) {
+        out.push(0xdc);
+        u16(n);
+      } else {
+        out.push(0xdd);
+        u32(n);
+      }
+      for (const item of v) any(item);
+    } else if (typeof v === 'object') {
+      const entries = Object.entries(v).filter(([, value]) => value !== undefined);
+      if (entries.length === 0 && !(AS_MAP in v)) {
+        out.push(0x90);
+        return;
+      }
+      const n = entries.length;
+      if (n <= 15) out.push(0x80 | n);
+      else if (n <= 0xffff) {
+        out.push(0xde);
+        u16(n);
+      } else {
+        out.push(0xdf);
+        u32(n);
+      }
+      for (const [key, value] of entries) {
+        any(key);
+        any(value);
+      }
+    } else throw new Error(`cannot pack ${typeof v}`);
+  };
+  any(value);
+  flush();
+  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  const result = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    result.set(chunk, at);
+    at += chunk.length;
+  }
+  return result;
+}
+
+/** An empty map, as `fix_mmap` sends an empty header table. */
+export function emptyMap(): Record<string, never> {
+  return { [AS_MAP]: true } as unknown as Record<string, never>;
+}

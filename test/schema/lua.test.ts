@@ -23,31 +23,31 @@ function expected(name: string, scope: Parameters<typeof luaPluginSchema>[2]): u
   return normaliseEmpty(JSON.parse(JSON.stringify({ name: json.name, fields: [...scoped, ...json.fields] })));
 }
 
-describe('schema.lua', () => {
-  it('has no require() and names the plugin', () => {
+void describe('schema.lua', () => {
+  void it('has no require() and names the plugin', () => {
     const text = luaPluginSchema('kitchen-sink', schemaOf(KitchenSink), { protocols: ['http', 'https'] });
     assert.doesNotMatch(text, /require/);
     assert.match(text, /name = "kitchen-sink"/);
   });
 
-  it('is deterministic', () => {
+  void it('is deterministic', () => {
     const a = luaPluginSchema('k', schemaOf(KitchenSink), { consumer: false });
     const b = luaPluginSchema('k', schemaOf(KitchenSink), { consumer: false });
     assert.equal(a, b);
   });
 
-  it('escapes strings byte by byte', () => {
+  void it('escapes strings byte by byte', () => {
     assert.equal(luaString('a"b\\c\nd\u0001é]]'), '"a\\"b\\\\c\\nd\\001\\195\\169]]"');
     assert.equal(luaString('Require'), '"\\082equire"');
   });
 
-  it('round-trips every type and attribute through a real Lua interpreter', { skip }, () => {
+  void it('round-trips every type and attribute through a real Lua interpreter', { skip }, () => {
     const scope = { protocols: ['http', 'https', 'grpc'] as const, consumer: false, route: false, service: false };
     const text = luaPluginSchema('kitchen-sink', schemaOf(KitchenSink), scope);
     assert.deepEqual(normaliseEmpty(runLuaSchema(lua ?? 'luajit', text)), expected('kitchen-sink', scope));
   });
 
-  it('round-trips hostile names and strings', { skip }, () => {
+  void it('round-trips hostile names and strings', { skip }, () => {
     const schema = { name: 'x"]]--\n\u0000ü', fields: [{ config: { type: 'record', fields: [{ 'end': { type: 'string', default: '\\"\'\r\t\u007f\u{1F600}\requireREQUIRE' } }] } }] };
     const out = runLuaSchema(lua ?? 'luajit', luaSchema(schema));
     assert.deepEqual(out, schema);

@@ -117,3 +117,108 @@ export function asJson<T>(raw: unknown, method: string): T {
     throw new PdkError(ErrorCodes.BadResult, method, 'Kong sent a string that is not JSON', { cause: error });
   }
 }
+
+function isRecord(raw: unknown): raw is Record<string, unknown> {
+  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !(raw instanceof Uint8Array);
+}
+
+/**
+ * A Lua table with named fields (an entity, a statistics table), or nil. An
+ * empty table arrives as an empty array and becomes an empty object.
+ */
+export function asOptionalRecord<T extends object>(raw: unknown, method: string): T | undefined {
+  if (raw == null) return undefined;
+  if (Array.isArray(raw) && raw.length === 0) return {} as T;
+  if (!isRecord(raw)) throw bad(method, 'a table', raw);
+  return raw as T;
+}
+
+/** A Lua table with named fields; nil is an error. */
+export function asRecord<T extends object>(raw: unknown, method: string): T {
+  const value = asOptionalRecord<T>(raw, method);
+  if (value === undefined) throw bad(method, 'a table', raw);
+  return value;
+}
+
+/**
+ * A decoded body (`get_body`): a table that came from JSON, a form or a
+ * multipart body, or nil. Lua cannot tell an empty object from an empty
+ * array, so both arrive as `[]`.
+ */
+export function asOptionalBodyTable<T>(raw: unknown, method: string): T | undefined {
+  if (raw == null) return undefined;
+  if (Array.isArray(raw) || isRecord(raw)) return raw as T;
+  throw bad(method, 'a table', raw);
+}
+
+/** A query argument: a string, `true` for a flag (becomes `""`, as in {@link asMultiMap}), or nil. */
+export function asQueryArg(raw: unknown, method: string): string | undefined {
+  if (raw === true) return '';
+  return asOptionalString(raw, method);
+}
+
+/** `true` or nil (Lua functions that return `true` on success) as a boolean. */
+export function asSuccess(raw: unknown, method: string): boolean {
+  return asBoolean(raw, method);
+}
+
+/**
+ * The router's URI captures. Kong keeps capture 0 (the whole match), so the
+ * Lua table of numbered captures starts at 0 and travels as a map with
+ * integer keys; it is turned back into an array. `false` (a group that did
+ * not take part) becomes `undefined` or is left out.
+ */
+export function asUriCaptures(raw: unknown, method: string): { unnamed: (string | undefined)[]; named: Record<string, string> } {
+  const table = asOptionalRecord<Record<string, unknown>>(raw, method) ?? {};
+  const unnamed: (string | undefined)[] = [];
+  const rawUnnamed = table['unnamed'];
+  if (Array.isArray(rawUnnamed)) {
+    for (const item of rawUnnamed) unnamed.push(asCapture(item, method));
+  } else if (rawUnnamed != null) {
+    for (const [key, item] of Object.entries(asRecord<Record<string, unknown>>(rawUnnamed, method))) {
+      const index = Number(key);
+      if (!Number.isInteger(index) || index < 0 || index > 10_000) throw bad(method, 'numbered captures', rawUnnamed);
+      unnamed[index] = asCapture(item, method);
+    }
+    for (let i = 0; i < unnamed.length; i++) if (!(i in unnamed)) unnamed[i] = undefined;
+  }
+  const named: Record<string, string> = {};
+  const rawNamed = asOptionalRecord<Record<string, unknown>>(table['named'], method) ?? {};
+  for (const [key, item] of Object.entries(rawNamed)) {
+    const value = asCapture(item, method);
+    if (value !== undefined && key !== '__proto__') named[key] = value;
+  }
+  return { unnamed, named };
+}
+
+function asCapture(item: unknown, method: string): string | undefined {
+  if (item === false) return undefined;
+  return asOptionalString(item, method);
+}
+
+/**
+ * `kong.node.get_memory_stats()`. When Kong cannot list the workers it sets
+ * an `err` field on the worker array, which then travels as a map; the
+ * entries are put back into an array and the message is returned as
+ * `workers_lua_vms_err`.
+ */
+export function asMemoryStats<T>(raw: unknown, method: string): T {
+  const table = asRecord<Record<string, unknown>>(raw, method);
+  const workers = table['workers_lua_vms'];
+  const out: Record<string, unknown> = {
+    lua_shared_dicts: asOptionalRecord(table['lua_shared_dicts'], method) ?? {},
+    workers_lua_vms: [],
+  };
+  if (Array.isArray(workers)) {
+    out['workers_lua_vms'] = workers;
+  } else if (workers != null) {
+    const map = asRecord<Record<string, unknown>>(workers, method);
+    const list: unknown[] = [];
+    for (const key of Object.keys(map).sort((a, b) => Number(a) - Number(b))) {
+      if (key === 'err') out['workers_lua_vms_err'] = asOptionalString(map[key], method);
+      else list.push(map[key]);
+    }
+    out['workers_lua_vms'] = list;
+  }
+  return out as T;
+}

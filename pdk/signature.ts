@@ -11,7 +11,9 @@
  *
  * @module
  */
+import { cleanArgs } from './args.ts';
 import type { Bridge } from './bridge.ts';
+import { PdkError } from './errors.ts';
 
 declare const phantom: unique symbol;
 
@@ -51,7 +53,11 @@ export function exitSig<A extends readonly unknown[]>(): Signature<A, never> {
 
 /**
  * Calls the Lua PDK function `name` from `table` through `bridge`, with
- * arguments and result typed by the table.
+ * arguments and result typed by the table. Trailing `undefined` arguments
+ * are dropped; arguments that cannot reach Kong intact (a nil in the middle,
+ * functions, symbols, bigints, dates, …; see `args.ts`) make the promise
+ * reject with a {@link PdkError} of code `PDK_BAD_ARGUMENT` without sending
+ * anything.
  */
 export function ask<T extends MethodTable, N extends keyof T & string>(
   bridge: Bridge,
@@ -60,8 +66,10 @@ export function ask<T extends MethodTable, N extends keyof T & string>(
   ...args: ArgsOf<T[N]>
 ): Promise<ResultOf<T[N]>> {
   const signature = table[name] as Signature<readonly unknown[], unknown>;
-  if (signature.noReturn) return bridge.exit(name, args);
+  const wire = cleanArgs(name, args);
+  if (wire instanceof PdkError) return Promise.reject(wire);
+  if (signature.noReturn) return bridge.exit(name, wire);
   const shape = signature.shape;
-  const raw = bridge.call(name, args);
+  const raw = bridge.call(name, wire);
   return (shape === undefined ? raw : raw.then((value) => shape(value, name))) as Promise<ResultOf<T[N]>>;
 }

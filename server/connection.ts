@@ -75,7 +75,8 @@ export class Connection implements Replier {
 
   #data(chunk: Buffer): void {
     try {
-      this.#framer.push(chunk, this.#onMessage);
+      // A plain view, so bytes reach plugins as Uint8Array whatever read they came in.
+      this.#framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), this.#onMessage);
     } catch (error) {
       if (error instanceof FrameError) this.destroy(`unreadable stream: ${error.message}`);
       else {

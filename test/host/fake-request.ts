@@ -17,6 +17,8 @@ export interface FakeRequestInit {
   readonly body?: string | Uint8Array;
   readonly scheme?: string;
   readonly clientIp?: string;
+  /** Values already in `kong.ctx.shared` (set by earlier Lua plugins). */
+  readonly shared?: Record<string, unknown>;
 }
 
 /** Outcome of one PDK call on the host. */
@@ -78,6 +80,7 @@ export class FakeRequest {
     this.serviceHeaders = new Map([...this.headers].map(([k, v]) => [k, [...v]]));
     this.servicePath = this.path;
     this.serviceBody = this.body;
+    for (const [key, v] of Object.entries(init.shared ?? {})) this.shared.set(key, v);
   }
 
   /** Runs one PDK function as Kong's host would, in `phase`. */

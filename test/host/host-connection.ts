@@ -12,7 +12,11 @@ import { luaPack } from './lua-msgpack.ts';
 export interface CallResult {
   readonly error: unknown;
   readonly result: unknown;
+  /** The id of the connection that carried the call. */
+  readonly via: number;
 }
+
+let connectionIds = 0;
 
 /** The server closed the connection or sent something Kong would reject. */
 export class HostCallError extends Error {}
@@ -25,6 +29,8 @@ interface Waiter {
 
 /** A connection of the host stand-in. */
 export class HostConnection {
+  /** Distinguishes connections in tests. */
+  readonly id = ++connectionIds;
   readonly socket: Socket;
   /** Messages the server sent while no call was out. */
   readonly unsolicited: unknown[] = [];
@@ -113,7 +119,7 @@ export class HostConnection {
       waiter.reject(new HostCallError(`response msgid ${String(message[1])} does not match request ${waiter.msgid}`));
       return;
     }
-    waiter.resolve({ error: message[2], result: message[3] });
+    waiter.resolve({ error: message[2], result: message[3], via: this.id });
   }
 
   #close(error: Error): void {

@@ -63,6 +63,8 @@ export interface HostResponse {
   readonly phases: Array<[string, PhaseOutcome]>;
   /** Errors Kong would have logged. */
   readonly errors: string[];
+  /** The most connections that the calls of one event went over. */
+  readonly hops: number;
 }
 
 interface Worker {
@@ -86,6 +88,8 @@ export class KongHost {
   resets = 0;
   /** StartInstance calls made. */
   instancesStarted = 0;
+  /** The most connections one event's calls used (since the last request started). */
+  maxHops = 0;
 
   constructor(options: KongHostOptions) {
     this.socket = options.socket;
@@ -142,6 +146,8 @@ export class KongHost {
     const request = new FakeRequest(init);
     const phases: Array<[string, PhaseOutcome]> = [];
     const errors: string[] = [];
+    const before = this.maxHops;
+    this.maxHops = 0;
     let failed500 = false;
     const run = async (phase: string): Promise<void> => {
       for (const plugin of plugins) {
@@ -168,15 +174,21 @@ export class KongHost {
     }
     const logPlugins = plugins.filter((plugin) => plugin.phases.includes('log'));
     for (const plugin of logPlugins) phases.push([`${plugin.name}:log`, await this.runPhase(plugin, 'log', request, index, errors)]);
-    if (failed500) return { status: 500, headers: new Map(), body: { message: 'An unexpected error occurred' }, request, phases, errors };
+    if (failed500) return this.#respond({ status: 500, headers: new Map(), body: { message: 'An unexpected error occurred' }, request, phases, errors }, before);
     if (request.exit !== undefined) {
       const headers = new Map<string, string[]>();
       for (const [k, v] of Object.entries(request.exit.headers ?? {})) headers.set(k.toLowerCase(), Array.isArray(v) ? v.map(String) : [String(v)]);
-      return { status: request.exit.status, headers, body: request.exit.body, request, phases, errors };
+      return this.#respond({ status: request.exit.status, headers, body: request.exit.body, request, phases, errors }, before);
     }
     const headers = new Map(request.upstream?.headers ?? []);
     for (const [k, v] of request.responseHeaders) headers.set(k, v);
-    return { status: request.responseStatus, headers, body: request.upstream?.body, request, phases, errors };
+    return this.#respond({ status: request.responseStatus, headers, body: request.upstream?.body, request, phases, errors }, before);
+  }
+
+  #respond(response: Omit<HostResponse, 'hops'>, before: number): HostResponse {
+    const hops = this.maxHops;
+    this.maxHops = Math.max(before, hops);
+    return { ...response, hops };
   }
 
   /**
@@ -214,6 +226,7 @@ export class KongHost {
     const checked = this.#check(response, errors);
     if (checked !== undefined) return checked;
     const eventId = (response.result as Record<string, unknown>)['EventId'];
+    const via = new Set([response.via]);
     for (;;) {
       const data = (response.result as Record<string, unknown> | null)?.['Data'];
       if (data === 'ret') return 'ret';
@@ -245,6 +258,8 @@ export class KongHost {
         errors.push((error as Error).message);
         return 'error';
       }
+      via.add(response.via);
+      this.maxHops = Math.max(this.maxHops, via.size);
       const failed = this.#check(response, errors);
       if (failed !== undefined) return failed;
     }

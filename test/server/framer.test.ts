@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { encode } from '@msgpack/msgpack';
+import { FrameError, Framer } from '../../server/framer.ts';
+import { luaPack } from '../host/lua-msgpack.ts';
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function frames(stream: Uint8Array, cuts: readonly number[], framer = new Framer()): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let previous = 0;
+  for (const cut of [...cuts, stream.length]) {
+    framer.push(stream.subarray(previous, cut), (bytes) => out.push(bytes.slice()));
+    previous = cut;
+  }
+  return out;
+}
+
+/** A deterministic pseudo-random generator, so failures can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const samples: unknown[] = [
+  [0, 1, 'plugin.StartInstance', [{ Name: 'hello', Config: '{"message":"hi"}' }]],
+  [0, 300, 'plugin.Step', [{ EventId: 2 ** 40 }]],
+  [0, 70000, 'plugin.StepMultiMap', [{ EventId: 5, Data: { host: ['example.com'], 'x-long-header-name-over-thirty-one': ['v'.repeat(40)] } }]],
+  [0, 2 ** 33, 'plugin.Step', [{ EventId: 1, Data: new Uint8Array(70000).fill(7) }]],
+  [0, 9, 'plugin.Step', [{ EventId: 1, Data: [1.5, -1, -200, -70000, -(2 ** 40), 2 ** 53 - 1, true, false, null, {}] }]],
+];
+
+describe('framer', () => {
+  const stream = concat(samples.map((sample) => luaPack(sample)));
+  const expected = samples.map((sample) => luaPack(sample));
+
+  it('yields every message of one read that holds several', () => {
+    assert.deepEqual(frames(stream, []), expected);
+  });
+
+  it('reassembles messages split at every possible byte', () => {
+    for (let cut = 1; cut < stream.length; cut += 97) assert.deepEqual(frames(stream, [cut]), expected, `cut at ${cut}`);
+  });
+
+  it('reassembles messages fed one byte at a time', () => {
+    const small = concat(samples.slice(0, 3).map((sample) => luaPack(sample)));
+    const cuts = Array.from({ length: small.length - 1 }, (_, i) => i + 1);
+    assert.deepEqual(frames(small, cuts), samples.slice(0, 3).map((sample) => luaPack(sample)));
+  });
+
+  it('reassembles messages under random chunk splits', () => {
+    const next = random(42);
+    for (let round = 0; round < 200; round++) {
+      const cuts: number[] = [];
+      let at = 0;
+      while (at < stream.length) {
+        at += 1 + Math.floor(next() * 5000);
+        if (at < stream.length) cuts.push(at);
+      }
+      assert.deepEqual(frames(stream, cuts), expected, `round ${round}`);
+    }
+  });
+
+  it('handles every msgpack type, including ext, str8 and 64-bit integers', () => {
+    const values = [
+      encode({ a: new Uint8Array(300), b: 'x'.repeat(200), c: 2n ** 63n - 1n, d: -(2n ** 63n), e: new Date(0) }, { useBigInt64: true }),
+      Uint8Array.from([0xd4, 1, 2]), // fixext1
+      Uint8Array.from([0xd8, 1, ...new Array<number>(16).fill(0)]), // fixext16
+      Uint8Array.from([0xc7, 3, 9, 1, 2, 3]), // ext8
+      Uint8Array.from([0xca, 0, 0, 0, 0]), // float32
+    ];
+    const all = concat(values);
+    for (let cut = 1; cut < all.length; cut++) assert.deepEqual(frames(all, [cut]), values, `cut at ${cut}`);
+  });
+
+  it('flags a str that is not valid UTF-8 and only that message', () => {
+    const bad = Uint8Array.from([0x92, 0xa2, 0xff, 0xfe, 0xa1, 0x61]);
+    const good = luaPack(['ok', 'é']);
+    const flags: boolean[] = [];
+    new Framer().push(concat([bad, good]), (_bytes, invalid) => flags.push(invalid));
+    assert.deepEqual(flags, [true, false]);
+  });
+
+  it('takes a 32 MB body in 64 KB reads in linear time with one buffer', () => {
+    const body = new Uint8Array(32 * 1024 * 1024).fill(0x61);
+    const message = luaPack([0, 1, 'plugin.Step', [{ EventId: 1, Data: body }]]);
+    const framer = new Framer();
+    let got: Uint8Array | undefined;
+    const started = process.hrtime.bigint();
+    for (let at = 0; at < message.length; at += 65536) {
+      framer.push(message.subarray(at, Math.min(at + 65536, message.length)), (bytes) => (got = bytes));
+      if (got === undefined) assert.ok(framer.bufferedBytes <= message.length);
+    }
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(got?.length, message.length);
+    assert.ok(ms < 2000, `framing took ${ms} ms`);
+  });
+
+  it('refuses a message over the size limit as soon as its header says so', () => {
+    const framer = new Framer({ maxMessageBytes: 1024 });
+    const header = Uint8Array.from([0x94, 0x00, 0x01, 0xc6, 0x7f, 0xff, 0xff, 0xff]);
+    assert.throws(() => framer.push(header, () => undefined), FrameError);
+  });
+
+  it('refuses a message that announces more values than allowed', () => {
+    const framer = new Framer({ maxValues: 1000 });
+    assert.throws(() => framer.push(Uint8Array.from([0xdd, 0x7f, 0xff, 0xff, 0xff]), () => undefined), FrameError);
+  });
+
+  it('refuses the never-used byte 0xc1', () => {
+    assert.throws(() => new Framer().push(Uint8Array.from([0xc1]), () => undefined), FrameError);
+  });
+
+  it('gives messages that stay intact when later reads arrive', () => {
+    const framer = new Framer();
+    const first = luaPack([0, 1, 'plugin.Step', [{ EventId: 1, Data: new Uint8Array(5000).fill(1) }]]);
+    const second = luaPack([0, 2, 'plugin.Step', [{ EventId: 1, Data: new Uint8Array(5000).fill(2) }]]);
+    const seen: Uint8Array[] = [];
+    framer.push(first.subarray(0, 100), (bytes) => seen.push(bytes));
+    framer.push(concat([first.subarray(100), second.subarray(0, 50)]), (bytes) => seen.push(bytes));
+    framer.push(second.subarray(50), (bytes) => seen.push(bytes));
+    assert.deepEqual(seen[0], first);
+    assert.deepEqual(seen[1], second);
+  });
+});

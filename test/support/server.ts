@@ -1,0 +1,70 @@
+/**
+ * Starts a plugin server in-process on a temporary socket for a test, with
+ * a host stand-in pointed at it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostPlugins } from '../../server/serve.ts';
+import { silentLogger } from '../../server/logger.ts';
+import { startServer, type RunningServer, type StartOptions } from '../../server/start.ts';
+import type { PluginDefinition } from '../../server/plugin.ts';
+import { KongHost, type KongHostOptions } from '../host/kong-host.ts';
+
+hostPlugins();
+
+/** A server under test and a way to drive it. */
+export interface TestServer {
+  readonly running: RunningServer;
+  readonly socket: string;
+  readonly directory: string;
+  /** A new host stand-in for this server. */
+  host(options?: Omit<KongHostOptions, 'socket'>): KongHost;
+  /** Stops the server, closes hosts, removes the directory. */
+  close(): Promise<void>;
+}
+
+/** A fresh temporary directory (removed by the caller). */
+export function tempDirectory(prefix = 'tspdk-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts `plugins` on a temporary socket. */
+export async function startTestServer(
+  plugins: readonly PluginDefinition[],
+  options: Partial<Omit<StartOptions, 'plugins' | 'sockets'>> = {},
+): Promise<TestServer> {
+  const directory = tempDirectory();
+  const socket = join(directory, 'plugin.socket');
+  const running = await startServer({ logger: silentLogger(), ...options, plugins, sockets: [socket] });
+  const hosts: KongHost[] = [];
+  return {
+    running,
+    socket,
+    directory,
+    host(hostOptions = {}) {
+      const host = new KongHost({ socket, ...hostOptions });
+      hosts.push(host);
+      return host;
+    },
+    async close() {
+      for (const host of hosts) host.close();
+      await running.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it is true or `timeoutMs` passes. */
+export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

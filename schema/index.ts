@@ -36,3 +36,24 @@ export {
   type Protocol,
 } from './kong.ts';
 export { luaMatch, LuaPatternError } from './lua-pattern.ts';
+export { luaPluginSchema, luaSchema } from './lua.ts';
+export {
+  classify,
+  diffSchemas,
+  diffToJson,
+  diffToText,
+  needsMaintenanceWindow,
+  type ChangeKind,
+  type SchemaChange,
+  type SchemaDiff,
+  type UpgradePath,
+} from './diff.ts';
+export {
+  parsePluginSchema,
+  schemaDiffCommand,
+  schemaJsonCommand,
+  schemaLuaCommand,
+  type CommandResult,
+  type DiffCommandOptions,
+  type PluginSchemaSource,
+} from './cli.ts';

@@ -46,7 +46,7 @@ void describe("Konnect's schema-change table", () => {
   for (const [nesting, { wrap, prefix }] of Object.entries(NESTINGS)) {
     for (const column of Object.keys(COLUMNS) as Column[]) {
       const attrs = COLUMNS[column];
-      const param = { type: 'integer', ...attrs };
+      const param: KongField = { type: 'integer', ...attrs };
       const cases = {
         added: [plugin(wrap([keep])), plugin(wrap([keep, { ttl: param }]))],
         removed: [plugin(wrap([keep, { ttl: param }])), plugin(wrap([keep]))],

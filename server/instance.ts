@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MESSAGES } from '../schema/validate.ts';
 import type { PluginDefinition } from './plugin.ts';
 import type { Phase, PhaseMethod } from './phases.ts';
 
@@ -17,6 +18,12 @@ export interface Instance {
   readonly config: Readonly<Record<string, unknown>>;
   /** Why the config or the construction of the plugin object failed; empty when fine. */
   readonly problems: readonly string[];
+  /**
+   * Config keys the schema does not know. Kong validated the config against
+   * the same schema, so these can only be keys a newer Kong adds (like its meta
+   * keys): reported, never fatal.
+   */
+  readonly warnings: readonly string[];
   /** Seconds since the epoch when Kong started the instance. */
   readonly startTime: number;
 }
@@ -38,7 +45,10 @@ function parseConfig(text: unknown): { value: unknown; problem?: string } {
 export function createInstance(id: number, plugin: PluginDefinition, configJson: unknown): Instance {
   const parsed = parseConfig(configJson);
   const applied = plugin.configSchema.apply(parsed.value);
-  const problems = parsed.problem === undefined ? [...applied.errors] : [parsed.problem, ...applied.errors];
+  const unknown = `: ${MESSAGES.UNKNOWN}`;
+  const warnings = applied.errors.filter((error) => error.endsWith(unknown));
+  const problems = applied.errors.filter((error) => !error.endsWith(unknown));
+  if (parsed.problem !== undefined) problems.unshift(parsed.problem);
   let object: object;
   try {
     object = new plugin.pluginClass();
@@ -50,7 +60,7 @@ export function createInstance(id: number, plugin: PluginDefinition, configJson:
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     Object.defineProperty(object, key, { value: applied.values[key], writable: true, enumerable: true, configurable: true });
   }
-  return { id, plugin, object, config: applied.values, problems, startTime: Math.floor(Date.now() / 1000) };
+  return { id, plugin, object, config: applied.values, problems, warnings, startTime: Math.floor(Date.now() / 1000) };
 }
 
 /** The phase method of an instance, or `undefined` when its class has none. */

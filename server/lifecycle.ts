@@ -24,6 +24,9 @@ export interface LifecycleOptions {
 
 let guardsInstalled = false;
 
+/** The parent when this module loaded: as early as possible, before a dying parent can be gone. */
+const initialParent = process.ppid;
+
 /**
  * Keeps a plugin's stray exception or unhandled rejection (a floating promise,
  * a throw in a timer callback) from killing the server: it is logged instead.
@@ -69,7 +72,7 @@ export function manageProcess(options: LifecycleOptions): void {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (options.watchParent !== false) {
-    const parent = process.ppid;
+    const parent = initialParent;
     const watchdog = setInterval(() => {
       if (process.ppid !== parent) {
         logger.warn({ parent, now: process.ppid }, 'the process that started this server is gone; exiting');

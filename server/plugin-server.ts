@@ -182,6 +182,9 @@ export class PluginServer implements EventHost {
     } else {
       this.#logger.info({ plugin: name, instanceId: instance.id }, 'instance started');
     }
+    if (instance.warnings.length > 0) {
+      this.#logger.warn({ plugin: name, instanceId: instance.id, keys: instance.warnings }, 'config has keys the schema does not know; ignored');
+    }
     return instanceStatus(instance);
   }
 

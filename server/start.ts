@@ -21,6 +21,8 @@ export interface StartOptions extends ListenOptions, Omit<PluginServerOptions, '
   readonly maxMessageBytes?: number;
   /** Send `[2,"serverPid",pid]` on each new connection. Defaults to `true`. */
   readonly announcePid?: boolean;
+  /** The pid to announce. Defaults to `process.pid`. */
+  readonly pid?: number;
 }
 
 /** A plugin server that is listening. */
@@ -42,7 +44,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { logger } = options;
   const server = new PluginServer(options.plugins, options);
   const sockets = new Set<Socket>();
-  const connectionOptions = { announcePid: options.announcePid, maxMessageBytes: options.maxMessageBytes };
+  const connectionOptions = { announcePid: options.announcePid, pid: options.pid, maxMessageBytes: options.maxMessageBytes };
   const accept = (socket: Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

@@ -105,7 +105,7 @@ export class Connection implements Replier {
       else this.reply(msgid, text, null);
       return;
     }
-    const msgid = message[1] as number;
+    const msgid = message[1];
     const method: unknown = message[2];
     if (typeof method !== 'string') {
       this.reply(msgid, 'malformed request: the method must be a string', null);

@@ -239,7 +239,7 @@ export class PluginServer implements EventHost {
     const event = typeof id === 'number' ? this.#events.get(id) : undefined;
     if (event === undefined) throw new RpcError(`no running event ${describeValue(id)}`);
     if (!event.step(replier, msgid, request['Data'], failed, performance.now())) {
-      throw new RpcError(`event ${id} is not waiting for a PDK result`);
+      throw new RpcError(`event ${describeValue(id)} is not waiting for a PDK result`);
     }
   }
 }

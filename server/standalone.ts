@@ -91,7 +91,7 @@ export async function runStandalone(plugin: PluginDefinition, argv: readonly str
     writeStdout(`${JSON.stringify([plugin.dump])}\n`, () => process.exit(0));
     return;
   }
-  const logger = createLogger(options.logLevel, { plugin: plugin.name });
+  const logger = createLogger(options.logLevel);
   installCrashGuards(logger);
   const socket = socketPathOf(plugin, options);
   let running;

@@ -21,8 +21,7 @@ export function wantsDump(argv: readonly string[]): boolean {
 export function guardStdout(): void {
   if (guarded) return;
   guarded = true;
-  const toStderr = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  process.stdout.write = toStderr;
+  process.stdout.write = process.stderr.write.bind(process.stderr);
 }
 
 /** Writes `text` to the real stdout, then calls `done` once it is flushed. */

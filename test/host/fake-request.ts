@@ -195,7 +195,7 @@ export class FakeRequest {
         case 'kong.log.notice':
         case 'kong.log.info':
         case 'kong.log.debug':
-          this.logs.push([method.slice('kong.log.'.length), args.map((a) => (a === undefined ? 'nil' : String(a))).join('')]);
+          this.logs.push([method.slice('kong.log.'.length), args.map((a) => (a === undefined ? 'nil' : typeof a === 'object' ? JSON.stringify(a) : String(a as string))).join('')]);
           return NONE;
         case 'kong.node.get_id':
           if (version === '2.x') return { kind: 'fail', message: 'could not get node id' };

@@ -267,7 +267,7 @@ export class KongHost {
 
   #check(response: CallResult, errors: string[]): 'reset' | 'error' | undefined {
     if (response.error === null || response.error === undefined) return undefined;
-    const text = typeof response.error === 'string' ? response.error : String(response.error);
+    const text = typeof response.error === 'string' ? response.error : JSON.stringify(response.error);
     const matches = this.version === '2.x' ? text.includes('No plugin instance') : text.toLowerCase().includes('no plugin instance');
     if (matches) return 'reset';
     errors.push(text);
@@ -281,7 +281,7 @@ export class KongHost {
     if (cached !== undefined && cached.seq === seq) return cached.id;
     const config = { ...(plugin.config ?? {}), __key__: key, __seq__: seq, __plugin_id: '3f0f2f4e-0000-4000-8000-000000000001' };
     const response = await this.call('plugin.StartInstance', { Name: plugin.name, Config: JSON.stringify(config) }, worker.index);
-    if (response.error !== null && response.error !== undefined) throw new Error(String(response.error));
+    if (response.error !== null && response.error !== undefined) throw new Error(JSON.stringify(response.error));
     const id = (response.result as Record<string, unknown>)['Id'];
     if (id === undefined || id === null) throw new Error('StartInstance returned no Id');
     this.instancesStarted++;

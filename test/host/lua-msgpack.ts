@@ -155,5 +155,7 @@ export function luaPack(value: unknown): Uint8Array {
 
 /** An empty map, as `fix_mmap` sends an empty header table. */
 export function emptyMap(): Record<string, never> {
-  return { [AS_MAP]: true } as unknown as Record<string, never>;
+  const map: Record<string, never> = {};
+  Object.defineProperty(map, AS_MAP, { value: true });
+  return map;
 }

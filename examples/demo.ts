@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KongHost } from '../test/host/kong-host.ts';
+import { KongHost } from '../testing/host/kong-host.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const prefix = mkdtempSync(join(tmpdir(), 'tspdk-demo-'));

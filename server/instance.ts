@@ -26,6 +26,8 @@ export interface Instance {
   readonly warnings: readonly string[];
   /** Seconds since the epoch when Kong started the instance. */
   readonly startTime: number;
+  /** The config JSON exactly as Kong sent it (to rebuild the instance on reload). */
+  readonly configJson: unknown;
 }
 
 /** Parses Kong's config JSON; `__proto__` keys are dropped on the way. */
@@ -42,7 +44,12 @@ function parseConfig(text: unknown): { value: unknown; problem?: string } {
  * Builds a plugin object for a config. Never throws: a config that fails
  * validation, or a constructor that throws, is recorded in `problems`.
  */
-export function createInstance(id: number, plugin: PluginDefinition, configJson: unknown): Instance {
+export function createInstance(
+  id: number,
+  plugin: PluginDefinition,
+  configJson: unknown,
+  startTime: number = Math.floor(Date.now() / 1000),
+): Instance {
   const parsed = parseConfig(configJson);
   const applied = plugin.configSchema.apply(parsed.value);
   const unknown = `: ${MESSAGES.UNKNOWN}`;
@@ -60,7 +67,7 @@ export function createInstance(id: number, plugin: PluginDefinition, configJson:
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     Object.defineProperty(object, key, { value: applied.values[key], writable: true, enumerable: true, configurable: true });
   }
-  return { id, plugin, object, config: applied.values, problems, warnings, startTime: Math.floor(Date.now() / 1000) };
+  return { id, plugin, object, config: applied.values, problems, warnings, startTime, configJson };
 }
 
 /** The phase method of an instance, or `undefined` when its class has none. */

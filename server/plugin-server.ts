@@ -79,6 +79,29 @@ export class PluginServer implements EventHost {
     this.#plugins.set(plugin.name, plugin);
   }
 
+  /**
+   * Swaps in a new definition of a served plugin (same name) and rebuilds
+   * each of its live instances from the config Kong sent, under the same
+   * instance id. Events already running finish with the object they started
+   * with; new events use the new code. Returns the number of instances rebuilt.
+   * @throws {@link Error} when no plugin of that name is served.
+   */
+  replacePlugin(plugin: PluginDefinition): number {
+    if (!this.#plugins.has(plugin.name)) throw new Error(`no plugin named ${plugin.name} is served`);
+    this.#plugins.set(plugin.name, plugin);
+    let rebuilt = 0;
+    for (const [id, old] of this.#instances) {
+      if (old.plugin.name !== plugin.name) continue;
+      const instance = createInstance(id, plugin, old.configJson, old.startTime);
+      this.#instances.set(id, instance);
+      rebuilt++;
+      if (instance.problems.length > 0) {
+        this.#logger.error({ plugin: plugin.name, instanceId: id, problems: instance.problems }, 'invalid plugin config after reload');
+      }
+    }
+    return rebuilt;
+  }
+
   /** The plugins served. */
   get plugins(): readonly PluginDefinition[] {
     return [...this.#plugins.values()];

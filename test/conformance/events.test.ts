@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { PdkError } from '../../pdk/errors.ts';
-import { LuaBytes } from '../host/lua-msgpack.ts';
+import { LuaBytes } from '../../testing/host/lua-msgpack.ts';
 import { captured, clearCaptured, probe, probeConfig } from '../fixtures/probe.ts';
 import { startTestServer, waitFor, type TestServer } from '../support/server.ts';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { IdSource } from '../../server/ids.ts';
-import { HostConnection } from '../host/host-connection.ts';
+import { HostConnection } from '../../testing/host/host-connection.ts';
 import { clearCaptured, probe, probeConfig } from '../fixtures/probe.ts';
 import { sleep, startTestServer, type TestServer } from '../support/server.ts';
 import { startServer } from '../../server/start.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HostConnection } from '../host/host-connection.ts';
+import { HostConnection } from '../../testing/host/host-connection.ts';
 import { probe, probeConfig, type ProbeMode } from '../fixtures/probe.ts';
 import { startTestServer, waitFor, type TestServer } from '../support/server.ts';
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { KongHost } from '../host/kong-host.ts';
+import { KongHost } from '../../testing/host/kong-host.ts';
 import { tempDirectory, waitFor } from '../support/server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { decodeMulti, encode } from '@msgpack/msgpack';
-import { HostConnection } from '../host/host-connection.ts';
-import { luaPack } from '../host/lua-msgpack.ts';
+import { HostConnection } from '../../testing/host/host-connection.ts';
+import { luaPack } from '../../testing/host/lua-msgpack.ts';
 import { probe, probeConfig } from '../fixtures/probe.ts';
 import { sleep, startTestServer, waitFor, type TestServer } from '../support/server.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import { FrameError, Framer } from '../../server/framer.ts';
-import { luaPack } from '../host/lua-msgpack.ts';
+import { luaPack } from '../../testing/host/lua-msgpack.ts';
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -9,7 +9,7 @@ import { hostPlugins } from '../../server/serve.ts';
 import { silentLogger } from '../../server/logger.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../server/start.ts';
 import type { PluginDefinition } from '../../server/plugin.ts';
-import { KongHost, type KongHostOptions } from '../host/kong-host.ts';
+import { KongHost, type KongHostOptions } from '../../testing/host/kong-host.ts';
 
 hostPlugins();
 

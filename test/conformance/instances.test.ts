@@ -83,8 +83,18 @@ describe('instances', () => {
     const missing = await call(server, 'plugin.HandleEvent', { EventName: 'access' });
     assert.equal(typeof missing.error, 'string');
     assert.doesNotMatch(String(missing.error).toLowerCase(), /no plugin instance/);
-    const badPhase = await call(server, 'plugin.HandleEvent', { InstanceId: 12345, EventName: 'body_filter' });
-    assert.match(String(badPhase.error), /No plugin instance|unknown phase/);
+  });
+
+  it('refuses events for phases external plugins cannot have, and for phases the plugin lacks', async () => {
+    const started = await call(server, 'plugin.StartInstance', { Name: 'probe', Config: '{"mode":"none"}' });
+    const id = (started.result as { Id: number }).Id;
+    for (const phase of ['body_filter', 'header_filter', 'init_worker', 'configure']) {
+      const reply = await call(server, 'plugin.HandleEvent', { InstanceId: id, EventName: phase });
+      assert.equal(reply.error, `plugin.HandleEvent: unknown phase "${phase}"`);
+    }
+    const response = await server.host().request([{ name: 'probe', config: { mode: 'none' }, phases: ['rewrite'], key: 'rewrite' }]);
+    assert.equal(response.status, 500);
+    assert.ok(response.request.logs.some(([, text]) => /has no rewrite phase/.test(text)));
   });
 
   it('closes an instance but lets its running events finish', async () => {

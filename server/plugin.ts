@@ -46,6 +46,8 @@ export interface PluginDefinition {
   readonly phases: readonly Phase[];
   readonly configSchema: ConfigSchema;
   readonly pluginClass: PluginClass;
+  /** The plugin-level schema settings it was declared with (for `schema.lua`). */
+  readonly scope?: PluginScope;
   /** The dump entry Kong reads with its query command. */
   readonly dump: PluginDump;
 }
@@ -91,7 +93,7 @@ export function definePlugin(pluginClass: PluginClass, info: PluginInfo): Plugin
     Phases: phases,
     Schema: kongPluginSchema(name, configSchema, info.scope),
   };
-  return { name, version, priority, failOpen: info.failOpen === true, phases, configSchema, pluginClass, dump };
+  return { name, version, priority, failOpen: info.failOpen === true, phases, configSchema, pluginClass, scope: info.scope ?? {}, dump };
 }
 
 function phasesOf(pluginClass: PluginClass): Phase[] {

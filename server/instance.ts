@@ -36,7 +36,10 @@ function parseConfig(text: unknown): { value: unknown; problem?: string } {
   try {
     return { value: JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value)) };
   } catch (error) {
-    return { value: {}, problem: `config: not valid JSON (${(error as Error).message})` };
+    // V8's message quotes the text around the error, and a config may hold
+    // secrets: keep only the position.
+    const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+    return { value: {}, problem: `config: not valid JSON${position === undefined ? '' : ` (at position ${position})`}` };
   }
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -13,15 +13,25 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Creates the server logger writing JSON lines to file descriptor 2. */
-export function createLogger(level: LogLevel = 'info', bindings: Record<string, unknown> = {}): Logger {
+/**
+ * Creates the server logger writing JSON lines to file descriptor 2, or to
+ * `destination` (tests capture the output this way).
+ *
+ * At the default level (`info`) the server logs no header, body or config
+ * value; at `debug` it logs each RPC with secrets redacted (see `redact.ts`).
+ */
+export function createLogger(
+  level: LogLevel = 'info',
+  bindings: Record<string, unknown> = {},
+  destination: DestinationStream = pino.destination({ dest: 2, sync: true }),
+): Logger {
   return pino(
     {
       level,
       base: { pid: process.pid, ...bindings },
       formatters: { level: (label) => ({ level: label }) },
     },
-    pino.destination({ dest: 2, sync: true }),
+    destination,
   );
 }
 

@@ -25,6 +25,8 @@ export interface StandaloneOptions {
   readonly socketMode: number;
   readonly allowInsecureSocketDir: boolean;
   readonly watchParent: boolean;
+  readonly shutdownGrace: number;
+  readonly serverPid: boolean;
 }
 
 const LONG_OPTIONS = new Set([
@@ -38,6 +40,8 @@ const LONG_OPTIONS = new Set([
   'socket-mode',
   'allow-insecure-socket-dir',
   'no-watch-parent',
+  'shutdown-grace',
+  'no-server-pid',
   'help',
   'version',
 ]);
@@ -45,6 +49,12 @@ const LONG_OPTIONS = new Set([
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return number;
+}
+
+function nonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) throw new InvalidArgumentError('expected an integer >= 0');
   return number;
 }
 
@@ -69,6 +79,8 @@ export function standaloneCommand(plugin: PluginDefinition): Command {
     .option('--socket-mode <octal>', 'permissions of the socket file', octalMode, 0o660)
     .option('--allow-insecure-socket-dir', 'allow a socket in a world-writable directory without sticky bit', false)
     .option('--no-watch-parent', 'keep running when the process that started the server exits')
+    .option('--shutdown-grace <ms>', 'on SIGTERM, how long running events may take to finish before the process exits', nonNegativeInteger, 5000)
+    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")')
     .allowExcessArguments(false);
 }
 
@@ -104,11 +116,12 @@ export async function runStandalone(plugin: PluginDefinition, argv: readonly str
       maxMessageBytes: options.maxMessageSize,
       mode: options.socketMode,
       allowInsecureDirectory: options.allowInsecureSocketDir,
+      announcePid: options.serverPid,
     });
   } catch (error) {
     logger.fatal({ err: error, socket }, 'cannot listen');
     process.exit(1);
   }
   const server = running.server;
-  manageProcess({ logger, liveEvents: () => server.liveEvents, watchParent: options.watchParent });
+  manageProcess({ logger, liveEvents: () => server.liveEvents, watchParent: options.watchParent, graceMs: options.shutdownGrace });
 }

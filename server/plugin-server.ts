@@ -12,6 +12,7 @@ import { IdSource } from './ids.ts';
 import { createInstance, phaseMethod, type Instance } from './instance.ts';
 import { isPhase } from './phases.ts';
 import type { PluginDefinition } from './plugin.ts';
+import { RpcLog, redactProblems } from './redact.ts';
 
 /** Options of a {@link PluginServer}. */
 export interface PluginServerOptions {
@@ -61,10 +62,12 @@ export class PluginServer implements EventHost {
   readonly #sweeper: NodeJS.Timeout;
   readonly #startTime = Math.floor(Date.now() / 1000);
   #eventsStarted = 0;
+  readonly #rpcLog: RpcLog;
 
   constructor(plugins: readonly PluginDefinition[], options: PluginServerOptions) {
     for (const plugin of plugins) this.addPlugin(plugin);
     this.#logger = options.logger;
+    this.#rpcLog = new RpcLog(this.#logger, (name) => this.#plugins.get(name));
     this.#instanceIds = options.ids?.instances ?? new IdSource();
     this.#eventIds = options.ids?.events ?? new IdSource();
     this.#eventTimeoutMs = options.eventTimeoutMs ?? 50_000;
@@ -96,7 +99,7 @@ export class PluginServer implements EventHost {
       this.#instances.set(id, instance);
       rebuilt++;
       if (instance.problems.length > 0) {
-        this.#logger.error({ plugin: plugin.name, instanceId: id, problems: instance.problems }, 'invalid plugin config after reload');
+        this.#logger.error({ plugin: plugin.name, instanceId: id, problems: redactProblems(instance.problems) }, 'invalid plugin config after reload');
       }
     }
     return rebuilt;
@@ -127,6 +130,7 @@ export class PluginServer implements EventHost {
    * `replier`. Always answers, now or when the event moves on.
    */
   handle(replier: Replier, msgid: number, method: string, params: unknown): void {
+    if (this.#logger.isLevelEnabled('debug')) replier = this.#rpcLog.request(replier, msgid, method, params);
     const arg = Array.isArray(params) ? (params[0] as unknown) : params;
     try {
       if (STEP_METHODS.has(method)) this.#step(replier, msgid, arg, false);
@@ -201,7 +205,7 @@ export class PluginServer implements EventHost {
     const instance = createInstance(this.#instanceIds.next(), plugin, request['Config']);
     this.#instances.set(instance.id, instance);
     if (instance.problems.length > 0) {
-      this.#logger.error({ plugin: name, instanceId: instance.id, problems: instance.problems }, 'invalid plugin config');
+      this.#logger.error({ plugin: name, instanceId: instance.id, problems: redactProblems(instance.problems) }, 'invalid plugin config');
     } else {
       this.#logger.info({ plugin: name, instanceId: instance.id }, 'instance started');
     }

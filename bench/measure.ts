@@ -1,0 +1,130 @@
+/**
+ * One measurement: a fresh server process, a driver, a timed window, and
+ * what the OS says the server spent.
+ *
+ * @module
+ */
+import { KongHost, quantile } from './driver.ts';
+import { cpuMicros, memory } from './proc.ts';
+import type { Scenario } from './scenarios.ts';
+import { startProcess, type ServerName } from './servers.ts';
+
+/** Figures of one server in one cell of one round. */
+export interface CellFigures {
+  readonly eventsPerSec: number;
+  readonly cpuMicrosPerEvent: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly events: number;
+  /** RSS at the end of the window, and the peak over the process's life (VmHWM), bytes. */
+  readonly rss: number;
+  readonly peakRss: number;
+}
+
+/** Timing of a load cell. */
+export interface LoadOptions {
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly nodeArgs?: readonly string[];
+}
+
+/** Starts `server`, checks it, and measures `concurrency` events in flight of `scenarios`. */
+export async function measureLoad(
+  server: ServerName,
+  scenarios: readonly Scenario[],
+  concurrency: number,
+  options: LoadOptions,
+): Promise<CellFigures> {
+  const proc = await startProcess(server, options.nodeArgs);
+  const host = new KongHost(proc.socket);
+  try {
+    await host.start(scenarios);
+    await host.verify();
+    let cpuStart = 0;
+    let cpuEnd = 0;
+    const window = await host.run(concurrency, options.warmupMs, options.durationMs, (phase) => {
+      if (phase === 'start') cpuStart = cpuMicros(proc.pid);
+      else cpuEnd = cpuMicros(proc.pid);
+    });
+    const mem = memory(proc.pid);
+    return {
+      eventsPerSec: window.events / window.seconds,
+      cpuMicrosPerEvent: (cpuEnd - cpuStart) / window.events,
+      p50Ms: quantile(window.latencies, 0.5),
+      p99Ms: quantile(window.latencies, 0.99),
+      events: window.events,
+      rss: mem.rss,
+      peakRss: mem.peak,
+    };
+  } catch (error) {
+    throw new Error(`${server}: ${(error as Error).message}\n${proc.stderr().slice(0, 2000)}`, { cause: error });
+  } finally {
+    host.close();
+    await proc.stop();
+  }
+}
+
+/** Figures of a body size. */
+export interface BodyFigures {
+  readonly bytes: number;
+  /** Median time from HandleEvent to "ret", ms (one get_raw_body Step). */
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly idleRss: number;
+  readonly peakRss: number;
+}
+
+/** Sends `count` events, one at a time, each reading the scenario's body. */
+export async function measureBody(server: ServerName, scenario: Scenario, count: number): Promise<BodyFigures> {
+  const proc = await startProcess(server);
+  const host = new KongHost(proc.socket);
+  try {
+    await host.start([scenario]);
+    const idle = memory(proc.pid);
+    await host.verify();
+    const times = (await host.sequential(count)).sort((a, b) => a - b);
+    const mem = memory(proc.pid);
+    return {
+      bytes: scenario.body?.length ?? 0,
+      medianMs: times[Math.floor(times.length / 2)] as number,
+      minMs: times[0] as number,
+      idleRss: idle.rss,
+      peakRss: mem.peak,
+    };
+  } catch (error) {
+    throw new Error(`${server}: ${(error as Error).message}\n${proc.stderr().slice(0, 2000)}`, { cause: error });
+  } finally {
+    host.close();
+    await proc.stop();
+  }
+}
+
+/** RSS of a server after the first 100,000 events and after `total` mixed events. */
+export async function measureSoak(
+  server: ServerName,
+  scenarios: readonly Scenario[],
+  concurrency: number,
+  total: number,
+  progress: (events: number, rss: number) => void,
+): Promise<{ events: number; rssAt100k: number; rssAtEnd: number; peakRss: number }> {
+  const proc = await startProcess(server);
+  const host = new KongHost(proc.socket);
+  try {
+    await host.start(scenarios);
+    await host.verify();
+    let events = 0;
+    let rssAt100k = Number.NaN;
+    while (events < total) {
+      const window = await host.run(concurrency, 0, 2000, () => undefined);
+      events += window.events;
+      const { rss } = memory(proc.pid);
+      if (Number.isNaN(rssAt100k) && events >= 100_000) rssAt100k = rss;
+      progress(events, rss);
+    }
+    const mem = memory(proc.pid);
+    return { events, rssAt100k, rssAtEnd: mem.rss, peakRss: mem.peak };
+  } finally {
+    host.close();
+    await proc.stop();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Starting the servers under test, each in a fresh process.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kongPdkPluginsDir } from './kong-pdk-plugins.ts';
+
+/** dist/bench → the repository root. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Kong's JavaScript server, installed by `npm --prefix bench ci`. */
+export const KONG_PDK_BIN = join(ROOT, 'bench', 'node_modules', 'kong-pdk', 'bin', 'kong-js-pluginserver');
+
+/** The servers the bench knows. */
+export type ServerName = 'floor' | 'tspdk' | 'kong-pdk';
+
+/** A server process listening on `socket`. */
+export interface RunningProcess {
+  readonly name: ServerName;
+  readonly pid: number;
+  readonly socket: string;
+  /** What the process wrote to stderr (for failure reports). */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Whether kong-pdk 0.6.0 is installed for the bench. */
+export function kongPdkAvailable(): boolean {
+  return existsSync(KONG_PDK_BIN);
+}
+
+function command(name: ServerName, dir: string): { args: string[]; socket: string } {
+  switch (name) {
+    case 'floor':
+      return { args: [join(ROOT, 'dist', 'bench', 'servers', 'floor.js'), join(dir, 'floor.sock')], socket: join(dir, 'floor.sock') };
+    case 'tspdk':
+      return { args: [join(ROOT, 'dist', 'bench', 'servers', 'tspdk.js'), join(dir, 'tspdk.sock')], socket: join(dir, 'tspdk.sock') };
+    case 'kong-pdk':
+      return {
+        args: [KONG_PDK_BIN, '--plugins-directory', kongPdkPluginsDir(), '--kong-prefix', dir, '--sock-name', 'js.sock'],
+        socket: join(dir, 'js.sock'),
+      };
+  }
+}
+
+/** Spawns `name` and waits until its socket accepts connections. */
+export async function startProcess(name: ServerName, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const { args, socket } = command(name, dir);
+  const child: ChildProcess = spawn(process.execPath, [...extraNodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 65536) stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const deadline = Date.now() + 20_000;
+  while (!(await canConnect(socket))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start listening on ${socket}: ${stderr.slice(0, 2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    name,
+    pid: child.pid as number,
+    socket,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function canConnect(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolveConnect) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveConnect(true);
+    });
+    socket.once('error', () => resolveConnect(false));
+  });
+}

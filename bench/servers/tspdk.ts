@@ -1,0 +1,17 @@
+/**
+ * tspdk under test: `examples/hello.ts` and the bench's `calls` plugin,
+ * served on one socket by {@link startServer}, as the standalone and
+ * `tspdk serve` entry points do (warnings and errors on stderr).
+ *
+ *   node dist/bench/servers/tspdk.js <socket>
+ *
+ * @module
+ */
+import { createLogger, declaredPlugins, hostPlugins, startServer } from '../../server/index.ts';
+
+const socket = process.argv[2];
+if (socket === undefined) throw new Error('usage: tspdk.js <socket>');
+hostPlugins();
+await import('../../examples/hello.ts');
+await import('../plugins/calls.ts');
+await startServer({ plugins: declaredPlugins(), sockets: [socket], logger: createLogger('warn') });

@@ -1,0 +1,66 @@
+/**
+ * `tspdk kong-conf <modules or dir>`: prints the kong.conf lines and the
+ * equivalent `KONG_*` environment variables for serving the plugins found,
+ * in each deployment layout (see kong-conf.ts).
+ *
+ * @module
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { kongConfLayouts, parseKongVersion, renderKongConf, type ConfFormat, type KongVersion, type LayoutId } from './kong-conf.ts';
+import { loadForTool } from './load.ts';
+import { CliError, printResult } from './output.ts';
+import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
+import { selectPlugins } from './serve.ts';
+
+/** Options of `tspdk kong-conf`. */
+export interface KongConfCommandOptions {
+  readonly plugin: string[];
+  readonly kongPrefix: string;
+  readonly node: string;
+  readonly kongVersion?: KongVersion;
+  readonly layout?: LayoutId;
+  readonly format: ConfFormat;
+}
+
+/** Absolute path of this CLI's entry point (`dist/cli/main.js`). */
+export function cliPath(): string {
+  return fileURLToPath(new URL('./main.js', import.meta.url));
+}
+
+async function runKongConf(paths: string[], options: KongConfCommandOptions): Promise<void> {
+  const loaded = await loadForTool(paths);
+  const plugins = selectPlugins(loaded.plugins, options.plugin);
+  if (plugins.length === 0) throw new CliError(`no plugin found in ${paths.join(', ')}`);
+  const confOptions = {
+    plugins: plugins.map((plugin) => ({ name: plugin.definition.name, file: plugin.file })),
+    prefix: resolve(options.kongPrefix),
+    node: resolve(options.node),
+    cli: cliPath(),
+    kongVersion: options.kongVersion,
+    layout: options.layout,
+  };
+  if (kongConfLayouts(confOptions).length === 0) throw new CliError(`layout ${options.layout ?? ''} does not work on that Kong version`, 2);
+  await printResult(renderKongConf(confOptions, options.format));
+}
+
+function kongVersion(value: string): KongVersion {
+  const version = parseKongVersion(value);
+  if (version === undefined) throw new InvalidArgumentError('expected a Kong version such as 3.9 or 3.4.2');
+  return version;
+}
+
+/** The `kong-conf` subcommand. */
+export function kongConfCommand(): Command {
+  return new Command('kong-conf')
+    .description('print kong.conf lines and KONG_* environment variables for serving these plugins')
+    .argument('<paths...>', 'plugin modules, package directories or directories of plugins')
+    .option('--plugin <name>', 'configure only this plugin (repeatable)', collect, [])
+    .option('--kong-prefix <dir>', "Kong's prefix: sockets and pid files go there", DEFAULT_KONG_PREFIX)
+    .option('--node <path>', 'the node binary Kong should run', process.execPath)
+    .option('--kong-version <x.y>', 'only print layouts that work on this Kong version', kongVersion)
+    .addOption(new Option('--layout <id>', 'print one layout').choices(['per-plugin', 'shared', 'shared-single']))
+    .addOption(new Option('--format <format>', 'kong.conf lines, environment lines, or both with comments').choices(['both', 'conf', 'env']).default('both'))
+    .action((paths: string[], options: KongConfCommandOptions) => runKongConf(paths, options));
+}

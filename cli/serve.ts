@@ -1,0 +1,131 @@
+/**
+ * `tspdk serve <modules or dirs…>`: many plugins in one process, each on its
+ * own socket `<kong-prefix>/<plugin name>.socket`, so each plugin can have its
+ * own `pluginserver_names` entry (Kong 3.9+ registers one plugin per entry)
+ * while they share one Node process.
+ *
+ * All sockets are served by one plugin server: Kong names the plugin in every
+ * StartInstance, and instance and event ids are unique process-wide, so a
+ * socket does not need to know which plugin it was opened for.
+ *
+ * SIGHUP reloads the plugin code (see server/reload.ts); SIGTERM exits once
+ * running events finish, without removing the sockets; the server exits when
+ * the process that started it (Kong's worker) is gone.
+ *
+ * @module
+ */
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { installCrashGuards, manageProcess } from '../server/lifecycle.ts';
+import { describeFailure, loadPlugins, type LoadedPlugin } from '../server/loader.ts';
+import { LOG_LEVELS, createLogger, type LogLevel } from '../server/logger.ts';
+import { Reloader } from '../server/reload.ts';
+import { startServer } from '../server/start.ts';
+import { CliError, keepProcessAlive, printResult } from './output.ts';
+import { collect, DEFAULT_KONG_PREFIX, octalMode, positiveInteger } from './options.ts';
+import { removePidFile, writePidFile } from './pid-file.ts';
+
+/** Options of `tspdk serve`. */
+export interface ServeOptions {
+  readonly plugin: string[];
+  readonly kongPrefix: string;
+  readonly socket: string[];
+  readonly pidFile?: string;
+  readonly dump: boolean;
+  readonly logLevel: LogLevel;
+  readonly eventTimeout: number;
+  readonly maxMessageSize: number;
+  readonly socketMode: number;
+  readonly allowInsecureSocketDir: boolean;
+  readonly watchParent: boolean;
+}
+
+/** Picks the plugins named by `--plugin` (all when none is named). */
+export function selectPlugins(loaded: readonly LoadedPlugin[], names: readonly string[]): LoadedPlugin[] {
+  if (names.length === 0) return [...loaded];
+  return names.map((name) => {
+    const found = loaded.find((plugin) => plugin.definition.name === name);
+    if (found === undefined) {
+      const known = loaded.map((plugin) => plugin.definition.name).join(', ') || 'none';
+      throw new CliError(`no plugin named "${name}" was loaded (found: ${known})`);
+    }
+    return found;
+  });
+}
+
+/** The socket paths `tspdk serve` listens on. */
+export function servedSockets(plugins: readonly LoadedPlugin[], options: Pick<ServeOptions, 'kongPrefix' | 'socket'>): string[] {
+  if (options.socket.length > 0) return [...options.socket];
+  return plugins.map((plugin) => join(options.kongPrefix, `${plugin.definition.name}.socket`));
+}
+
+async function runServe(paths: string[], options: ServeOptions): Promise<void> {
+  const logger = createLogger(options.logLevel);
+  installCrashGuards(logger);
+  let loaded;
+  try {
+    loaded = await loadPlugins(paths);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  for (const failure of loaded.failures) logger.error({ file: failure.file, err: failure.error }, describeFailure(failure).split('\n')[0] ?? '');
+  const plugins = selectPlugins(loaded.plugins, options.plugin);
+  if (plugins.length === 0) throw new CliError(`no plugin found in ${paths.join(', ')}`);
+  if (options.dump) {
+    // `<installed script> -dump`: Kong 3.9+'s default query command.
+    if (plugins.length !== 1) {
+      throw new CliError(`-dump prints one plugin (Kong 3.9+ reads one per query command); pick one with --plugin or use \`tspdk dump --all\``, 2);
+    }
+    await printResult(`${JSON.stringify(plugins.map((plugin) => plugin.definition.dump))}\n`);
+    process.exit(0);
+  }
+  const sockets = servedSockets(plugins, options);
+  const definitions = plugins.map((plugin) => plugin.definition);
+  let running;
+  try {
+    running = await startServer({
+      plugins: definitions,
+      sockets,
+      logger,
+      eventTimeoutMs: options.eventTimeout,
+      maxMessageBytes: options.maxMessageSize,
+      mode: options.socketMode,
+      allowInsecureDirectory: options.allowInsecureSocketDir,
+    });
+  } catch (error) {
+    logger.fatal({ err: error, sockets }, 'cannot listen');
+    process.exit(1);
+  }
+  keepProcessAlive();
+  const server = running.server;
+  const pidFile = options.pidFile;
+  if (pidFile !== undefined) writePidFile(pidFile);
+  const files = [...new Set(plugins.map((plugin) => plugin.file))];
+  const reloader = new Reloader({ server, files, baseline: definitions, logger });
+  process.on('SIGHUP', () => void reloader.reload());
+  manageProcess({
+    logger,
+    liveEvents: () => server.liveEvents,
+    watchParent: options.watchParent,
+    beforeExit: pidFile === undefined ? undefined : () => removePidFile(pidFile),
+  });
+}
+
+/** The `serve` subcommand. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve plugin modules (files, packages or directories of plugins) from one process, each plugin on <kong-prefix>/<name>.socket')
+    .argument('<paths...>', 'plugin modules (.js, .mjs, .cjs), package directories or directories of plugins')
+    .option('--plugin <name>', 'serve only this plugin (repeatable)', collect, [])
+    .option('--kong-prefix <dir>', 'Kong prefix; plugin <name> listens on <dir>/<name>.socket (also -kong-prefix)', DEFAULT_KONG_PREFIX)
+    .option('--socket <path>', 'listen on this path instead, serving every plugin (repeatable; Kong ≤ 3.8 single-entry layout)', collect, [])
+    .option('--pid-file <path>', 'write the pid here (for `tspdk reload`); removed on exit')
+    .option('--dump', "print the selected plugin's info for Kong's query command and exit (also -dump)", false)
+    .addOption(new Option('--log-level <level>', 'log level of the JSON lines on stderr').choices(LOG_LEVELS).default('info'))
+    .option('--event-timeout <ms>', 'longest a phase may keep Kong waiting before it fails', positiveInteger, 50_000)
+    .option('--max-message-size <bytes>', 'largest message accepted from Kong', positiveInteger, 128 * 1024 * 1024)
+    .option('--socket-mode <octal>', 'permissions of the socket files', octalMode, 0o660)
+    .option('--allow-insecure-socket-dir', 'allow sockets in a world-writable directory without sticky bit', false)
+    .option('--no-watch-parent', 'keep running when the process that started the server exits')
+    .action((paths: string[], options: ServeOptions) => runServe(paths, options));
+}

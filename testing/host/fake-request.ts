@@ -28,6 +28,15 @@ export type PdkOutcome =
   | { readonly kind: 'exit'; readonly status: number; readonly body?: unknown; readonly headers?: Record<string, unknown> }
   | { readonly kind: 'lua-error'; readonly message: string };
 
+/**
+ * What the host stand-in runs PDK calls against: a {@link FakeRequest}, or
+ * the test kit's fuller fake Kong.
+ */
+export interface PdkHost {
+  /** Runs one PDK function as Kong's host would, in `phase`. */
+  call(method: string, args: readonly unknown[], phase: string, version: HostVersion): PdkOutcome;
+}
+
 const value = (v: unknown): PdkOutcome => ({ kind: 'value', value: v });
 const NONE = value(undefined);
 
@@ -40,7 +49,7 @@ function toList(v: string | string[]): string[] {
 }
 
 /** One simulated request and everything plugins did to it. */
-export class FakeRequest {
+export class FakeRequest implements PdkHost {
   readonly method: string;
   readonly path: string;
   readonly query: Record<string, string | true | Array<string | true>>;

@@ -8,7 +8,7 @@
  * as Kong encodes them, no Step after `exit`, and `serverPid` notifications.
  */
 import { HostCallError, HostConnection, type CallResult } from './host-connection.ts';
-import { FakeRequest, type FakeRequestInit, type HostVersion } from './fake-request.ts';
+import { FakeRequest, type FakeRequestInit, type HostVersion, type PdkHost } from './fake-request.ts';
 
 /** Step variant per PDK method, as `get_step_method` picks it. */
 const STEP_BY_METHOD: Record<string, string> = {
@@ -197,7 +197,7 @@ export class KongHost {
    * Kong does (bounded here so a broken server fails the test instead of
    * looping).
    */
-  async runPhase(plugin: ConfiguredPlugin, phase: string, request: FakeRequest, workerIndex: number, errors: string[]): Promise<PhaseOutcome> {
+  async runPhase(plugin: ConfiguredPlugin, phase: string, request: PdkHost, workerIndex: number, errors: string[]): Promise<PhaseOutcome> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const worker = this.#worker(workerIndex);
       let instanceId: unknown;
@@ -215,7 +215,7 @@ export class KongHost {
     return 'error';
   }
 
-  async #bridgeLoop(worker: Worker, instanceId: unknown, phase: string, request: FakeRequest, errors: string[]): Promise<PhaseOutcome | 'reset'> {
+  async #bridgeLoop(worker: Worker, instanceId: unknown, phase: string, request: PdkHost, errors: string[]): Promise<PhaseOutcome | 'reset'> {
     let response: CallResult;
     try {
       response = await this.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase }, worker.index);

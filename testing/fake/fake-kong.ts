@@ -1,0 +1,135 @@
+/**
+ * The fake Kong: runs PDK functions by their Lua name against a
+ * {@link FakeState}, answers with values in the form Kong's host sends them
+ * (multi-maps through `fix_mmap`, raw bodies as bytes, `nil, err` as nil or
+ * as a StepError on 2.x), and keeps the trace of every call.
+ *
+ * @module
+ */
+import { pdkMethods } from '../../pdk/methods.ts';
+import type { PdkOutcome } from '../host/fake-request.ts';
+import { LuaBytes, emptyMap } from '../host/lua-msgpack.ts';
+import { ExitSignal, Fail, type CallContext, type Handler, type HostVersion } from './call.ts';
+import { LuaError, UnsupportedPdkMethodError } from './errors.ts';
+import { clientHandlers, clientTlsHandlers } from './handlers/client.ts';
+import { ctxHandlers, nginxHandlers } from './handlers/context.ts';
+import { logHandlers } from './handlers/log.ts';
+import { nodeHandlers, telemetryHandlers, vaultHandlers } from './handlers/node.ts';
+import { requestHandlers } from './handlers/request.ts';
+import { responseHandlers } from './handlers/response.ts';
+import { serviceHandlers, serviceRequestHandlers, serviceResponseHandlers } from './handlers/service.ts';
+import type { RequestInit, WorldInit } from './options.ts';
+import { FakeState } from './state.ts';
+import { UNSUPPORTED } from './unsupported.ts';
+
+/** Every PDK function the fake Kong simulates, by Lua name. */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  ...requestHandlers,
+  ...responseHandlers,
+  ...serviceHandlers,
+  ...serviceRequestHandlers,
+  ...serviceResponseHandlers,
+  ...clientHandlers,
+  ...clientTlsHandlers,
+  ...ctxHandlers,
+  ...nginxHandlers,
+  ...logHandlers,
+  ...nodeHandlers,
+  ...vaultHandlers,
+  ...telemetryHandlers,
+};
+
+/** Results that go through the host's `fix_mmap`. */
+const MULTI_MAPS = new Set(['kong.request.get_query', 'kong.request.get_headers', 'kong.response.get_headers', 'kong.service.response.get_headers']);
+/** Results that go through the host's `fix_raw`. */
+const RAW_BODIES = new Set(['kong.request.get_raw_body', 'kong.response.get_raw_body', 'kong.service.response.get_raw_body']);
+
+/** What happened to one PDK call. */
+export type CallOutcome =
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'fail'; readonly message: string }
+  | { readonly kind: 'exit' }
+  | { readonly kind: 'lua-error'; readonly message: string }
+  | { readonly kind: 'unsupported'; readonly message: string };
+
+/** One PDK call in the trace. */
+export interface PdkCall {
+  readonly phase: string;
+  /** The exact Lua name. */
+  readonly method: string;
+  /** The arguments as Kong received them. */
+  readonly args: readonly unknown[];
+  readonly outcome: CallOutcome;
+}
+
+/** `fix_mmap`: a string becomes `[string]`, a flag `[]`, an empty table an empty map. */
+function fixMultiMap(value: unknown): unknown {
+  if (value === undefined || value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return emptyMap();
+  return Object.fromEntries(entries.map(([key, item]) => [key, typeof item === 'string' ? [item] : item === true ? [] : item]));
+}
+
+/** Kong's host for one simulated request. */
+export class FakeKong {
+  readonly state: FakeState;
+  /** Every PDK call, in order. */
+  readonly calls: PdkCall[] = [];
+  /** Calls to functions the kit does not simulate. */
+  readonly unsupported: UnsupportedPdkMethodError[] = [];
+
+  constructor(request: RequestInit = {}, world: WorldInit = {}) {
+    this.state = new FakeState(request, world);
+  }
+
+  /**
+   * Runs one PDK function as Kong's host would in `phase`, for the host
+   * stand-in (`KongHost`): an unsupported function is recorded and raised.
+   * @throws {@link UnsupportedPdkMethodError}
+   */
+  call(method: string, args: readonly unknown[], phase: string, version: HostVersion): PdkOutcome {
+    const outcome = this.run(method, args, phase, version);
+    switch (outcome.kind) {
+      case 'unsupported':
+        throw this.unsupported.at(-1) as UnsupportedPdkMethodError;
+      case 'exit': {
+        const exit = this.state.exit;
+        return { kind: 'exit', status: exit?.status ?? 500 };
+      }
+      default:
+        return outcome;
+    }
+  }
+
+  /** Runs one PDK function and records it in {@link calls}. */
+  run(method: string, args: readonly unknown[], phase: string, version: HostVersion): CallOutcome {
+    const outcome = this.#dispatch(method, args, phase, version);
+    this.calls.push({ phase, method, args: [...args], outcome });
+    return outcome;
+  }
+
+  #dispatch(method: string, args: readonly unknown[], phase: string, version: HostVersion): CallOutcome {
+    const handler = HANDLERS[method];
+    if (handler === undefined) {
+      const reason =
+        UNSUPPORTED[method] ??
+        (method in pdkMethods ? 'no simulation yet' : 'not a Kong PDK function (Kong would log "could not find pdk method" and answer nil)');
+      const error = new UnsupportedPdkMethodError(method, reason);
+      this.unsupported.push(error);
+      return { kind: 'unsupported', message: error.message };
+    }
+    const context: CallContext = { state: this.state, phase, method, version };
+    let result: unknown;
+    try {
+      result = handler(context, args);
+    } catch (error) {
+      if (error instanceof LuaError) return { kind: 'lua-error', message: error.message };
+      throw error;
+    }
+    if (result instanceof ExitSignal) return { kind: 'exit' };
+    if (result instanceof Fail) return { kind: 'fail', message: result.message };
+    if (MULTI_MAPS.has(method)) return { kind: 'value', value: fixMultiMap(result) };
+    if (RAW_BODIES.has(method) && result instanceof Uint8Array) return { kind: 'value', value: version === '3.x' ? result : new LuaBytes(result) };
+    return { kind: 'value', value: result };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Running a plugin through simulated requests, in this process, with the
+ * real PDK bindings over a fake Kong.
+ *
+ * @module
+ */
+import { definePlugin, type PluginClass, type PluginDefinition } from '../../server/plugin.ts';
+import { createInstance, type Instance } from '../../server/instance.ts';
+import { schemaOf } from '../../schema/index.ts';
+import type { HostVersion } from '../fake/call.ts';
+import { FakeKong } from '../fake/fake-kong.ts';
+import type { RequestInit, WorldInit } from '../fake/options.ts';
+import { runFlow } from './flow.ts';
+import { runPhaseInProcess } from './in-process.ts';
+import { buildResult, type RunResult } from './result.ts';
+
+/** A plugin as the kit accepts it: its class, or what `serve(...)` returned. */
+export type PluginUnderTest = PluginClass | PluginDefinition;
+
+/** The world around the request, and how to run it. */
+export interface RunOptions extends WorldInit {
+  /** Host behaviour to imitate. Defaults to `'3.x'` (Kong 3.0 and later). */
+  readonly version?: HostVersion;
+  /** A phase that has not finished after this many ms fails. Defaults to 5000. */
+  readonly timeoutMs?: number;
+}
+
+/** The config is not valid for the plugin's schema. */
+export class PluginConfigError extends Error {
+  /** Kong's messages, one per invalid field: `config.limit: value should be between 1 and 100`. */
+  readonly problems: readonly string[];
+
+  constructor(name: string, problems: readonly string[]) {
+    super(`invalid config for plugin ${name}: ${problems.join('; ')}`);
+    this.problems = problems;
+    Object.defineProperty(this, 'name', { value: 'PluginConfigError', enumerable: false, configurable: true });
+  }
+}
+
+/** The definition of a plugin given as a class or as `serve(...)`'s result. */
+export function definitionOf(plugin: PluginUnderTest): PluginDefinition {
+  if (typeof plugin === 'function') return definePlugin(plugin, { name: 'plugin-under-test', version: '0.0.0', priority: 0 });
+  return plugin;
+}
+
+/**
+ * Validates `config` as the plugin server does at `StartInstance`: Kong's
+ * messages for invalid fields, the config with defaults applied.
+ */
+export function checkConfig(plugin: PluginUnderTest, config: unknown = {}): { values: Record<string, unknown>; errors: string[] } {
+  const { values, errors } = schemaOf(definitionOf(plugin).pluginClass).apply(config);
+  return { values: values, errors: [...errors] };
+}
+
+let nextId = 1;
+
+/**
+ * One plugin instance (one config), for several simulated requests: the
+ * plugin object lives on between requests, as in the plugin server.
+ */
+export class PluginInstance {
+  readonly definition: PluginDefinition;
+  readonly #instance: Instance;
+
+  /**
+   * @throws {@link PluginConfigError} when the config is invalid (unknown keys are ignored, as in production).
+   */
+  constructor(plugin: PluginUnderTest, config: Readonly<Record<string, unknown>> = {}) {
+    this.definition = definitionOf(plugin);
+    this.#instance = createInstance(nextId++, this.definition, JSON.stringify(config));
+    if (this.#instance.problems.length > 0) throw new PluginConfigError(this.definition.name, this.#instance.problems);
+  }
+
+  /** The plugin object: an instance of the class with its config fields. */
+  get object(): object {
+    return this.#instance.object;
+  }
+
+  /** The config after validation and defaults. */
+  get config(): Readonly<Record<string, unknown>> {
+    return this.#instance.config;
+  }
+
+  /**
+   * Pushes one request through the plugin's phases in Kong's order.
+   * @throws {@link UnsupportedPdkMethodError} when the plugin called a PDK
+   *   function the kit does not simulate (even if the plugin caught it).
+   */
+  async run(request: RequestInit = {}, options: RunOptions = {}): Promise<RunResult> {
+    const kong = new FakeKong(request, options);
+    const errors: unknown[] = [];
+    const settings = { version: options.version ?? '3.x', timeoutMs: options.timeoutMs ?? 5000, errors } as const;
+    const flow = await runFlow(kong, this.definition.phases, (phase) => runPhaseInProcess(this.#instance, phase, kong, settings));
+    const [unsupported] = kong.unsupported;
+    if (unsupported !== undefined) throw unsupported;
+    return buildResult(kong, flow, errors);
+  }
+}
+
+/**
+ * Runs `plugin` with `config` through one simulated request: `certificate`
+ * (for https), `rewrite`, `access`, the Service (an echo unless
+ * `options.upstream` is given), `response` (if the plugin has it), `log`.
+ *
+ * @example
+ * const { response, serviceRequest } = await runPlugin(KeyAuth, { keys: ['k1'] }, { headers: { apikey: 'k1' } });
+ * assert.equal(response.status, 200);
+ *
+ * @throws {@link PluginConfigError} when the config is invalid.
+ * @throws {@link UnsupportedPdkMethodError} when the plugin called a PDK function the kit does not simulate.
+ */
+export function runPlugin(
+  plugin: PluginUnderTest,
+  config: Readonly<Record<string, unknown>> = {},
+  request: RequestInit = {},
+  options: RunOptions = {},
+): Promise<RunResult> {
+  return new PluginInstance(plugin, config).run(request, options);
+}

@@ -154,6 +154,8 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
       'management" for each: expected, their sockets belong to the shared process).',
       'Kong 3.1-3.4 would never run the plugins of entries without a start_cmd (their socket',
       'readiness check only covers servers Kong starts): use the single-entry layout there.',
+      'Leave no /usr/local/bin/<name> executable for those entries (e.g. from `tspdk install`):',
+      'Kong would run it as their start command and two servers would fight over the socket.',
       `Reload the code of every plugin: tspdk reload --pid-file ${prefix}/tspdk.pid`,
     ],
     plugins: names,

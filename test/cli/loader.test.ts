@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, Scratch, headerPlugin } from './support.ts';
+import { findModules, packageEntry, PluginPathError } from '../../server/loader.ts';
+import { runCli, Scratch, headerPlugin, writeFiles } from './support.ts';
 
 interface Info {
   readonly Name: string;
@@ -113,5 +114,41 @@ describe('plugin directory loading', () => {
     assert.equal(result.status, 1);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /no plugin named "half-declared"/);
+  });
+});
+
+describe('package entry points', () => {
+  const scratch = new Scratch();
+  after(() => scratch.cleanup());
+
+  it('follows exports (string, "." and conditions), then main, then index.*', () => {
+    const root = scratch.directory();
+    writeFiles(root, {
+      'string/package.json': JSON.stringify({ exports: './s.js' }),
+      'string/s.js': '',
+      'dot/package.json': JSON.stringify({ exports: { '.': { types: './x.d.ts', require: './r.cjs', import: './i.js' }, './other': './o.js' } }),
+      'dot/i.js': '',
+      'dot/r.cjs': '',
+      'main/package.json': JSON.stringify({ main: 'lib/m' }),
+      'main/lib/m.js': '',
+      'index/index.mjs': '',
+      'none/package.json': JSON.stringify({ name: 'none' }),
+      'none/notes.js': '',
+      'missing/package.json': JSON.stringify({ main: './gone.js' }),
+    });
+    assert.equal(packageEntry(join(root, 'string')), join(root, 'string', 's.js'));
+    assert.equal(packageEntry(join(root, 'dot')), join(root, 'dot', 'i.js'));
+    assert.equal(packageEntry(join(root, 'main')), join(root, 'main', 'lib', 'm.js'));
+    assert.equal(packageEntry(join(root, 'index')), join(root, 'index', 'index.mjs'));
+    assert.equal(packageEntry(join(root, 'none')), undefined);
+    assert.throws(() => packageEntry(join(root, 'missing')), PluginPathError);
+
+    const { candidates, failures } = findModules([root]);
+    assert.deepEqual(
+      candidates.map((candidate) => candidate.file),
+      [join(root, 'dot', 'i.js'), join(root, 'index', 'index.mjs'), join(root, 'main', 'lib', 'm.js'), join(root, 'string', 's.js')],
+    );
+    assert.deepEqual(failures.map((failure) => failure.file), [join(root, 'missing')]);
+    assert.throws(() => findModules([join(root, 'nowhere')]), /no such file or directory/);
   });
 });

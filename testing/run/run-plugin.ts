@@ -101,15 +101,15 @@ export class PluginInstance {
  * Runs `plugin` with `config` through one simulated request: `certificate`
  * (for https), `rewrite`, `access`, the Service (an echo unless
  * `options.upstream` is given), `response` (if the plugin has it), `log`.
+ * Rejects with {@link PluginConfigError} when the config is invalid, and
+ * with {@link UnsupportedPdkMethodError} when the plugin called a PDK
+ * function the kit does not simulate.
  *
  * @example
- * const { response, serviceRequest } = await runPlugin(KeyAuth, { keys: ['k1'] }, { headers: { apikey: 'k1' } });
+ * const { response, serviceRequest } = await runPlugin(KeyAuth, config, { headers: { apikey: 'k1' } });
  * assert.equal(response.status, 200);
- *
- * @throws {@link PluginConfigError} when the config is invalid.
- * @throws {@link UnsupportedPdkMethodError} when the plugin called a PDK function the kit does not simulate.
  */
-export function runPlugin(
+export async function runPlugin(
   plugin: PluginUnderTest,
   config: Readonly<Record<string, unknown>> = {},
   request: RequestInit = {},

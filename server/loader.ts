@@ -308,17 +308,19 @@ export async function loadPlugins(paths: readonly string[], options: LoadOptions
   return { plugins, failures, helpers };
 }
 
-/** One line describing a load failure, for stderr. */
+/** Frames of the loader itself, Node internals and the command line: noise in a load error. */
+const NOISE = /node:internal|\/(server|cli)\/[\w-]+\.[jt]s|node_modules\/commander/;
+
+/** A load failure for stderr: the file, the error and where it was thrown. */
 export function describeFailure(failure: LoadFailure): string {
   const error = failure.error;
-  // The message and where it was thrown; the loader's own frames are noise.
-  const message =
-    error instanceof Error
-      ? (error.stack ?? `${error.name}: ${error.message}`)
-          .split('\n')
-          .filter((line, index) => index === 0 || (/^\s+at /.test(line) && !/node:internal|\/(server|cli)\/[\w-]+\.[jt]s|node_modules\/commander/.test(line)))
-          .slice(0, 2)
-          .join('\n')
-      : String(error);
+  let message = String(error);
+  if (error instanceof Error) {
+    const lines = (error.stack ?? '').split('\n');
+    // A syntax error in CommonJS starts its stack with "file:line"; others with "Name: message".
+    const location =
+      lines[0] !== undefined && /^(\/|file:).*:\d+/.test(lines[0]) ? lines[0] : lines.find((line) => /^\s+at /.test(line) && !NOISE.test(line));
+    message = `${error.name}: ${error.message}${location === undefined ? '' : `\n    ${location.trim()}`}`;
+  }
   return `skipped ${basename(failure.file)} (${failure.file}): ${message}`;
 }

@@ -107,6 +107,44 @@ describe('tspdk reload', () => {
     assert.equal(server.stdout(), '');
   });
 
+  it('reloads CommonJS plugins with their helpers, and refuses code that fails to load', async () => {
+    const directory = scratch.pluginDirectory({
+      'cjs.cjs': [
+        "const { Config, field, serve } = require('tspdk');",
+        "const { code } = require('./lib/code.cjs');",
+        "class Cjs extends Config({ n: field.integer({ default: 1 }) }) { async access(kong) { await kong.response.setHeader('x-code', code()); } }",
+        "serve(Cjs, { name: 'cjs', version: '1', priority: 1 });",
+      ].join('\n'),
+      'lib/code.cjs': "exports.code = () => 'c1';\n",
+    });
+    const prefix = scratch.directory();
+    const server = scratch.track(startCli(['serve', directory, '--kong-prefix', prefix]));
+    await server.waitForLog('"listening"');
+    const host = new KongHost({ socket: join(prefix, 'cjs.socket') });
+    const plugin = { name: 'cjs', phases: ['access'] };
+    try {
+      assert.equal(header(await host.request([plugin]), 'x-code'), 'c1');
+      writeFiles(directory, { 'lib/code.cjs': "exports.code = () => 'c2';\n" });
+      let mark = server.stderr().length;
+      server.process.kill('SIGHUP');
+      await server.waitForLog('"msg":"reloaded"', 10_000, mark);
+      assert.equal(header(await host.request([plugin]), 'x-code'), 'c2');
+
+      writeFiles(directory, { 'lib/code.cjs': 'exports.code = () => ;\n' });
+      mark = server.stderr().length;
+      server.process.kill('SIGHUP');
+      await server.waitForLog('reload refused', 10_000, mark);
+      assert.match(server.stderr().slice(mark), /SyntaxError/);
+      const response = await host.request([plugin]);
+      assert.deepEqual(response.errors, []);
+      assert.equal(header(response, 'x-code'), 'c2');
+    } finally {
+      host.close();
+    }
+    server.process.kill('SIGTERM');
+    assert.equal(await server.exited(), 0);
+  });
+
   it('refuses changed phases, priority or a plugin that is gone; accepts a version bump', () => {
     class A extends Config({ x: field.string({ default: 'a' }) }) {
       access(): void {}

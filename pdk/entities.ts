@@ -120,8 +120,8 @@ export interface Credential {
   readonly [field: string]: unknown;
 }
 
-/** What `kong.client.authenticate` accepts: any table, usually a Consumer or a credential. */
-export type AuthenticatedEntity = Readonly<Record<string, unknown>>;
+/** What `kong.client.authenticate` accepts: a Consumer, a credential, or any other table. */
+export type AuthenticatedEntity = Consumer | Credential | Readonly<Record<string, unknown>>;
 
 /** Allocation of one `lua_shared_dict`. */
 export interface SharedDictStats<V extends number | string = number> {

@@ -34,6 +34,14 @@ export type MessageSink = (bytes: Uint8Array, hasInvalidUtf8: boolean) => void;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * The most a declared length may make the framer reserve beyond twice what
+ * has arrived: a hostile 6-byte header claiming a 128 MiB bin must not
+ * reserve 128 MiB per connection. Messages up to this size are still copied
+ * once; longer ones grow geometrically (about two copies).
+ */
+const TRUSTED_RESERVE = 8 * 1024 * 1024;
+
 /** Splits one connection's byte stream into MessagePack messages. */
 export class Framer {
   readonly #maxMessageBytes: number;
@@ -104,7 +112,7 @@ export class Framer {
 
   /** Keeps the start of an incomplete message; the scan state is already relative to it. */
   #keep(part: Uint8Array): void {
-    const capacity = Math.min(Math.max(this.#needed, part.length * 2, 4096), this.#maxMessageBytes);
+    const capacity = Math.min(Math.max(this.#needed, part.length * 2, 4096), this.#maxMessageBytes, part.length * 2 + TRUSTED_RESERVE);
     const buffer = new Uint8Array(Math.max(capacity, part.length));
     buffer.set(part);
     this.#buffer = buffer;
@@ -114,7 +122,7 @@ export class Framer {
   #append(chunk: Uint8Array): void {
     const total = this.#filled + chunk.length;
     if (total > this.#buffer.length) {
-      const capacity = Math.min(Math.max(this.#needed, total * 2), Math.max(this.#maxMessageBytes, total));
+      const capacity = Math.min(Math.max(this.#needed, total * 2), Math.max(this.#maxMessageBytes, total), total * 2 + TRUSTED_RESERVE);
       const grown = new Uint8Array(capacity);
       grown.set(this.#buffer.subarray(0, this.#filled));
       this.#buffer = grown;

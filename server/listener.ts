@@ -28,6 +28,12 @@ export interface ListenOptions {
   readonly allowInsecureDirectory?: boolean;
   /** Create the socket's directory when missing. Defaults to `false`. */
   readonly createDirectory?: boolean;
+  /**
+   * Connections the kernel queues before the server accepts them (capped by
+   * `net.core.somaxconn`). Kong's workers open pooled connections in bursts;
+   * a full queue makes their connect fail with EAGAIN. Defaults to 4,096.
+   */
+  readonly backlog?: number;
 }
 
 /** The socket path cannot be used. */
@@ -85,7 +91,7 @@ export async function listenUnix(path: string, onConnection: (socket: Socket) =>
     // The socket file is created by bind(), synchronously inside listen().
     const previous = process.umask(0o777 & ~mode);
     try {
-      server.listen(path, () => {
+      server.listen({ path, backlog: options.backlog ?? 4096 }, () => {
         server.off('error', reject);
         resolve();
       });

@@ -1,0 +1,36 @@
+/**
+ * Runs the reliability fixture plugin as Kong runs a plugin server: its own
+ * process, an empty environment, JSON log lines on stderr.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '../support/server.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The compiled fixture plugin (a standalone plugin microservice). */
+export const RELY = join(here, 'fixtures', 'rely.js');
+
+/** A spawned plugin server. */
+export interface Spawned {
+  readonly child: ChildProcess;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the fixture on `socket` with extra CLI `args`; resolves once it listens. */
+export async function spawnRely(socket: string, args: readonly string[] = [], timeoutMs = 20_000): Promise<Spawned> {
+  const child = spawn(process.execPath, [RELY, '--socket', socket, ...args], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let gone = false;
+  void exited.then(() => (gone = true));
+  await waitFor(() => stderr.includes('"msg":"listening"') || gone, timeoutMs, 'the plugin server to listen');
+  if (gone) throw new Error(`the plugin server exited before listening: ${stderr}`);
+  return { child, stderr: () => stderr, exited };
+}

@@ -48,8 +48,7 @@ export class KeyAuth extends Config({
       await kong.log.err(`key-auth: consumer ${owner.consumer} of a configured key does not exist`);
       return kong.response.error(500);
     }
-    // `{ ...consumer }`: the entity interfaces lack the index signature `authenticate` asks for.
-    await kong.client.authenticate({ ...consumer }, { id: createHash('sha256').update(found.key).digest('hex').slice(0, 32), consumer_id: consumer.id });
+    await kong.client.authenticate(consumer, { id: createHash('sha256').update(found.key).digest('hex').slice(0, 32), consumer_id: consumer.id });
     await kong.service.request.setHeaders({
       'X-Consumer-ID': consumer.id,
       'X-Consumer-Username': consumer.username ?? '',

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { MessageDecoder, MessageEncoder } from './codec.ts';
+import { MessageDecoder, MessageEncoder, ReplyEncoder } from './codec.ts';
 import type { Replier } from './event.ts';
 import { FrameError, Framer, type FramerLimits } from './framer.ts';
 import type { PluginServer } from './plugin-server.ts';
@@ -31,6 +31,7 @@ export class Connection implements Replier {
   readonly #framer: Framer;
   readonly #decoder = new MessageDecoder();
   readonly #encoder = new MessageEncoder();
+  readonly #replies = new ReplyEncoder();
   readonly #onMessage = (bytes: Uint8Array, invalidUtf8: boolean): void => this.#message(bytes, invalidUtf8);
   #open = true;
 
@@ -58,6 +59,14 @@ export class Connection implements Replier {
   reply(msgid: number, error: string | null, result: unknown): boolean {
     if (!this.#open) return false;
     this.#write([1, msgid, error, result]);
+    return true;
+  }
+
+  replyStep(msgid: number, eventId: number, method: string | undefined, args: readonly unknown[]): boolean {
+    if (!this.#open) return false;
+    const bytes = this.#replies.step(msgid, eventId, method, args);
+    if (bytes !== undefined) this.#socket.write(bytes);
+    else this.#write([1, msgid, null, { EventId: eventId, Data: method === undefined ? 'ret' : { Method: method, Args: args } }]);
     return true;
   }
 

@@ -26,6 +26,14 @@ export interface Replier {
    * gone; throws when `result` cannot be encoded (nothing is sent then).
    */
   reply(msgid: number, error: string | null, result: unknown): boolean;
+  /**
+   * The event loop's own answers, without building their object graph:
+   * `[1, msgid, nil, {EventId: eventId, Data: {Method: method, Args: args}}]`,
+   * or `Data: "ret"` when `method` is undefined. Same contract as
+   * {@link Replier.reply}. Optional: a replier that wraps another (the debug
+   * RPC log) leaves it out, and {@link Replier.reply} is used instead.
+   */
+  replyStep?(msgid: number, eventId: number, method: string | undefined, args: readonly unknown[]): boolean;
 }
 
 /** What the event reports to the server that owns it. */
@@ -46,6 +54,7 @@ interface Call {
 }
 
 const ignore = (): void => undefined;
+const NO_ARGS: readonly unknown[] = [];
 
 /** A running event. */
 export class Event implements Bridge {
@@ -184,7 +193,10 @@ export class Event implements Bridge {
     if (last !== args.length) args = args.slice(0, last);
     let sent: boolean;
     try {
-      sent = replier.reply(this.#msgid, null, { EventId: this.id, Data: { Method: call.method, Args: args } });
+      sent =
+        replier.replyStep !== undefined
+          ? replier.replyStep(this.#msgid, this.id, call.method, args)
+          : replier.reply(this.#msgid, null, { EventId: this.id, Data: { Method: call.method, Args: args } });
     } catch (error) {
       call.reject(new PdkError(ErrorCodes.BadArgument, call.method, `an argument cannot be sent to Kong: ${(error as Error).message}`));
       this.#next();
@@ -224,7 +236,8 @@ export class Event implements Bridge {
   #finish(): void {
     const replier = this.#replier as Replier;
     this.#replier = undefined;
-    replier.reply(this.#msgid, null, { EventId: this.id, Data: 'ret' });
+    if (replier.replyStep !== undefined) replier.replyStep(this.#msgid, this.id, undefined, NO_ARGS);
+    else replier.reply(this.#msgid, null, { EventId: this.id, Data: 'ret' });
     this.#end();
   }
 

@@ -120,3 +120,4 @@ createServer((socket) => {
   socket.on('data', (chunk: Buffer) => framer.push(chunk, sink));
   socket.on('error', () => undefined);
 }).listen(socketPath);
+process.once('SIGTERM', () => process.exit(0));

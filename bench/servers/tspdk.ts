@@ -15,3 +15,5 @@ hostPlugins();
 await import('../../examples/hello.ts');
 await import('../plugins/calls.ts');
 await startServer({ plugins: declaredPlugins(), sockets: [socket], logger: createLogger('warn') });
+// Exit normally on SIGTERM so that `--cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));

@@ -18,7 +18,7 @@ import { hostPlugins } from '../server/serve.ts';
 
 hostPlugins();
 
-export { runPlugin, checkConfig, PluginInstance, PluginConfigError, type PluginUnderTest, type RunOptions } from './run/run-plugin.ts';
+export { runPlugin, checkConfig, PluginInstance, PluginConfigError, type ConfigInput, type PluginUnderTest, type RunOptions } from './run/run-plugin.ts';
 export { startPluginServer, type WireServer, type WireServerOptions } from './run/wire.ts';
 export type { RunResult } from './run/result.ts';
 export { ClientResponse } from './run/response.ts';

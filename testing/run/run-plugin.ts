@@ -17,6 +17,20 @@ import { buildResult, type RunResult } from './result.ts';
 /** A plugin as the kit accepts it: its class, or what `serve(...)` returned. */
 export type PluginUnderTest = PluginClass | PluginDefinition;
 
+/** The data fields of a plugin object (its config), methods left out. */
+type ConfigFields<I> = { [K in keyof I as I[K] extends (...args: never[]) => unknown ? never : K]: I[K] };
+
+/** Every field optional, at every depth (Kong fills in defaults, nested ones too). */
+type DeepPartial<T> = T extends readonly (infer E)[] ? readonly DeepPartial<E>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/**
+ * The config a test may give for plugin `P`: for a class, its config fields,
+ * all optional (so a misspelled field or a wrong type does not compile); for
+ * what `serve(...)` returned, any record. To try an invalid config on
+ * purpose, use {@link checkConfig} or a cast.
+ */
+export type ConfigInput<P> = P extends new () => infer I ? DeepPartial<ConfigFields<I>> : Readonly<Record<string, unknown>>;
+
 /** The world around the request, and how to run it. */
 export interface RunOptions extends WorldInit {
   /** Host behaviour to imitate. Defaults to `'3.x'` (Kong 3.0 and later). */
@@ -58,14 +72,14 @@ let nextId = 1;
  * One plugin instance (one config), for several simulated requests: the
  * plugin object lives on between requests, as in the plugin server.
  */
-export class PluginInstance {
+export class PluginInstance<P extends PluginUnderTest = PluginUnderTest> {
   readonly definition: PluginDefinition;
   readonly #instance: Instance;
 
   /**
    * @throws {@link PluginConfigError} when the config is invalid (unknown keys are ignored, as in production).
    */
-  constructor(plugin: PluginUnderTest, config: Readonly<Record<string, unknown>> = {}) {
+  constructor(plugin: P, config: ConfigInput<P> = {} as ConfigInput<P>) {
     this.definition = definitionOf(plugin);
     this.#instance = createInstance(nextId++, this.definition, JSON.stringify(config));
     if (this.#instance.problems.length > 0) throw new PluginConfigError(this.definition.name, this.#instance.problems);
@@ -109,11 +123,11 @@ export class PluginInstance {
  * const { response, serviceRequest } = await runPlugin(KeyAuth, config, { headers: { apikey: 'k1' } });
  * assert.equal(response.status, 200);
  */
-export async function runPlugin(
-  plugin: PluginUnderTest,
-  config: Readonly<Record<string, unknown>> = {},
+export async function runPlugin<P extends PluginUnderTest>(
+  plugin: P,
+  config: ConfigInput<P> = {} as ConfigInput<P>,
   request: RequestInit = {},
   options: RunOptions = {},
 ): Promise<RunResult> {
-  return new PluginInstance(plugin, config).run(request, options);
+  return new PluginInstance<P>(plugin, config).run(request, options);
 }

@@ -36,6 +36,9 @@ export interface ListenOptions {
   readonly backlog?: number;
 }
 
+/** The longest socket path the kernel takes (`sun_path` less its NUL): 107 on Linux, 103 on BSDs and macOS. */
+export const MAX_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
+
 /** The socket path cannot be used. */
 export class SocketPathError extends Error {
   constructor(message: string) {
@@ -47,9 +50,14 @@ export class SocketPathError extends Error {
 /**
  * Checks the socket's directory and removes a stale socket file at `path`.
  * @throws {@link SocketPathError} when the path exists and is not a socket,
- *   or the directory is missing or unsafe.
+ *   is too long for a Unix socket, or the directory is missing or unsafe.
  */
 export function prepareSocketPath(path: string, options: ListenOptions = {}): void {
+  const length = Buffer.byteLength(path);
+  if (length > MAX_PATH_BYTES) {
+    // libuv would silently bind a truncated path, where Kong never looks.
+    throw new SocketPathError(`the socket path ${path} is ${length} bytes long; Unix sockets allow ${MAX_PATH_BYTES}`);
+  }
   const directory = dirname(path);
   let stats;
   try {

@@ -56,6 +56,8 @@ const MAX_ITEMS = 32;
 const MAX_STRING = 256;
 const MAX_SECRETS = 4096;
 const MAX_TRACKED_EVENTS = 16_384;
+/** Secrets shorter than this are redacted only where a value equals them (a short one would hide everything). */
+const MIN_CONTAINED_SECRET = 6;
 
 /** Whether a field spec is a secret (Kong's `encrypted` or `referenceable`). */
 function isSecretSpec(spec: FieldSpec): boolean {
@@ -295,13 +297,19 @@ export class RpcLog {
         out['…'] = 'more keys';
         break;
       }
-      out[this.#string(key)] = SECRET_HEADERS.has(key.toLowerCase()) ? REDACTED : this.#show(item, depth + 1);
+      out[truncate(key)] = SECRET_HEADERS.has(key.toLowerCase()) ? REDACTED : this.#show(item, depth + 1);
     }
     return out;
   }
 
+  /** A string value: redacted when it is, or (for secrets long enough to tell) contains, a secret. */
   #string(value: string): string {
-    for (const secret of this.#secrets) if (value.includes(secret)) return REDACTED;
-    return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}… (${value.length} chars)` : value;
+    if (this.#secrets.has(value)) return REDACTED;
+    for (const secret of this.#secrets) if (secret.length >= MIN_CONTAINED_SECRET && value.includes(secret)) return REDACTED;
+    return truncate(value);
   }
+}
+
+function truncate(value: string): string {
+  return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}… (${value.length} chars)` : value;
 }

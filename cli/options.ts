@@ -15,6 +15,13 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
+/** Parses a non-negative integer option. */
+export function nonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return number;
+}
+
 /** Parses an octal permission mode such as `660`. */
 export function octalMode(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError('expected an octal mode such as 660');
@@ -42,6 +49,8 @@ export const LONG_OPTIONS: ReadonlySet<string> = new Set([
   'socket-mode',
   'allow-insecure-socket-dir',
   'no-watch-parent',
+  'shutdown-grace',
+  'no-server-pid',
   'help',
   'version',
   'all',

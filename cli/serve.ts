@@ -22,7 +22,7 @@ import { LOG_LEVELS, createLogger, type LogLevel } from '../server/logger.ts';
 import { Reloader } from '../server/reload.ts';
 import { startServer } from '../server/start.ts';
 import { CliError, keepProcessAlive, printResult } from './output.ts';
-import { collect, DEFAULT_KONG_PREFIX, octalMode, positiveInteger } from './options.ts';
+import { collect, DEFAULT_KONG_PREFIX, nonNegativeInteger, octalMode, positiveInteger } from './options.ts';
 import { removePidFile, writePidFile } from './pid-file.ts';
 
 /** Options of `tspdk serve`. */
@@ -38,6 +38,8 @@ export interface ServeOptions {
   readonly socketMode: number;
   readonly allowInsecureSocketDir: boolean;
   readonly watchParent: boolean;
+  readonly shutdownGrace: number;
+  readonly serverPid: boolean;
 }
 
 /** Picks the plugins named by `--plugin` (all when none is named). */
@@ -81,6 +83,9 @@ async function runServe(paths: string[], options: ServeOptions): Promise<void> {
   }
   const sockets = servedSockets(plugins, options);
   const definitions = plugins.map((plugin) => plugin.definition);
+  // Written before listening: once a socket answers, `tspdk reload` finds the server.
+  const pidFile = options.pidFile;
+  if (pidFile !== undefined) writePidFile(pidFile);
   let running;
   try {
     running = await startServer({
@@ -91,15 +96,15 @@ async function runServe(paths: string[], options: ServeOptions): Promise<void> {
       maxMessageBytes: options.maxMessageSize,
       mode: options.socketMode,
       allowInsecureDirectory: options.allowInsecureSocketDir,
+      announcePid: options.serverPid,
     });
   } catch (error) {
     logger.fatal({ err: error, sockets }, 'cannot listen');
+    if (pidFile !== undefined) removePidFile(pidFile);
     process.exit(1);
   }
   keepProcessAlive();
   const server = running.server;
-  const pidFile = options.pidFile;
-  if (pidFile !== undefined) writePidFile(pidFile);
   const files = [...new Set(plugins.map((plugin) => plugin.file))];
   const reloader = new Reloader({ server, files, baseline: definitions, logger });
   process.on('SIGHUP', () => void reloader.reload());
@@ -107,6 +112,7 @@ async function runServe(paths: string[], options: ServeOptions): Promise<void> {
     logger,
     liveEvents: () => server.liveEvents,
     watchParent: options.watchParent,
+    graceMs: options.shutdownGrace,
     beforeExit: pidFile === undefined ? undefined : () => removePidFile(pidFile),
   });
 }
@@ -127,5 +133,7 @@ export function serveCommand(): Command {
     .option('--socket-mode <octal>', 'permissions of the socket files', octalMode, 0o660)
     .option('--allow-insecure-socket-dir', 'allow sockets in a world-writable directory without sticky bit', false)
     .option('--no-watch-parent', 'keep running when the process that started the server exits')
+    .option('--shutdown-grace <ms>', 'on SIGTERM, how long running events may take to finish before the process exits', nonNegativeInteger, 5000)
+    .option('--no-server-pid', 'do not send the serverPid notification on new connections')
     .action((paths: string[], options: ServeOptions) => runServe(paths, options));
 }

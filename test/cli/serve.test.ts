@@ -50,6 +50,10 @@ describe('tspdk serve', () => {
       assert.deepEqual(gamma.errors, []);
       assert.equal(gamma.status, 418);
       assert.deepEqual(gamma.body, { gamma: true });
+      // The same process behind every socket, announced as Kong expects.
+      for (const host of [alphaHost, betaHost, gammaHost]) {
+        assert.deepEqual(host.connections[0]?.notifications[0], ['serverPid', server.process.pid]);
+      }
     } finally {
       alphaHost.close();
       betaHost.close();
@@ -70,7 +74,7 @@ describe('tspdk serve', () => {
   it('serves only the plugins picked with --plugin, and every plugin on a --socket path', async () => {
     const prefix = scratch.directory();
     const shared = join(prefix, 'tspdk.socket');
-    const server = scratch.track(startCli(['serve', FIXTURES, '--plugin', 'alpha,gamma', '--kong-prefix', prefix, '--socket', shared]));
+    const server = scratch.track(startCli(['serve', FIXTURES, '--plugin', 'alpha,gamma', '--kong-prefix', prefix, '--socket', shared, '-no-server-pid', '-shutdown-grace', '100']));
     await server.waitForLog('"listening"');
     assert.equal(existsSync(join(prefix, 'alpha.socket')), false);
     const host = new KongHost({ socket: shared });
@@ -83,6 +87,7 @@ describe('tspdk serve', () => {
       assert.deepEqual(response.errors, []);
       const missing = await host.call('plugin.StartInstance', { Name: 'beta-two', Config: '{}' });
       assert.match(String(missing.error), /no plugin named "beta-two"/);
+      assert.deepEqual(host.connections.flatMap((connection) => connection.notifications), []);
     } finally {
       host.close();
     }

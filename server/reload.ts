@@ -10,7 +10,8 @@
  * upgrade path that the logged diff names.
  *
  * ES modules cannot be unloaded: each reload keeps the previous copy of the
- * plugin's modules in memory. Reload to ship fixes, not in a loop.
+ * plugin's modules in memory (and whatever timers or sockets they opened at
+ * import time keep running). Reload to ship fixes, not in a loop.
  *
  * @module
  */

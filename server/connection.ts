@@ -10,6 +10,7 @@ import { MessageDecoder, MessageEncoder, ReplyEncoder } from './codec.ts';
 import type { Replier } from './event.ts';
 import { FrameError, Framer, type FramerLimits } from './framer.ts';
 import type { PluginServer } from './plugin-server.ts';
+import { RequestReader } from './request-reader.ts';
 
 /** Options of a connection. */
 export interface ConnectionOptions extends FramerLimits {
@@ -32,6 +33,7 @@ export class Connection implements Replier {
   readonly #decoder = new MessageDecoder();
   readonly #encoder = new MessageEncoder();
   readonly #replies = new ReplyEncoder();
+  readonly #reader = new RequestReader();
   readonly #onMessage = (bytes: Uint8Array, invalidUtf8: boolean): void => this.#message(bytes, invalidUtf8);
   #open = true;
 
@@ -97,6 +99,12 @@ export class Connection implements Replier {
 
   #message(bytes: Uint8Array, invalidUtf8: boolean): void {
     if (!this.#open) return;
+    // HandleEvent and Steps with scalar arguments: read in place (see request-reader.ts).
+    const reader = this.#reader;
+    if (!invalidUtf8 && reader.read(bytes)) {
+      this.#server.handle(this, reader.msgid, reader.method, reader.arg);
+      return;
+    }
     let message: unknown;
     try {
       message = this.#decoder.decode(bytes, invalidUtf8);

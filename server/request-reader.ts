@@ -1,0 +1,192 @@
+/**
+ * A fast path for the requests that make up the event loop: `plugin.HandleEvent`
+ * and the `plugin.Step*` family, read straight from the bytes.
+ *
+ * The general decoder builds the whole envelope `[0, msgid, method, [arg]]`
+ * (two arrays, the method string, a DataView per message) before the server
+ * looks at it. Here the envelope is walked in place, the method is matched
+ * against the known names (so its string is a shared constant), and the
+ * argument map is built directly when its values are scalars. Anything else
+ * (another method, a nested Data value, an unexpected key, a str that is not
+ * valid UTF-8) is declined, and the caller decodes the message the general
+ * way: the fast path never changes what a message means, only what it costs.
+ *
+ * @module
+ */
+
+/** Methods read here: the ones Kong sends for every event. */
+const METHODS = [
+  'plugin.Step',
+  'plugin.HandleEvent',
+  'plugin.StepMultiMap',
+  'plugin.StepError',
+  'plugin.StepCredential',
+  'plugin.StepConsumer',
+  'plugin.StepRoute',
+  'plugin.StepService',
+  'plugin.StepMemoryStats',
+] as const;
+const METHOD_BYTES = METHODS.map((name) => Buffer.from(name, 'latin1'));
+
+/** Map keys of their arguments. */
+const KEYS = ['EventId', 'Data', 'InstanceId', 'EventName'] as const;
+const KEY_BYTES = KEYS.map((name) => Buffer.from(name, 'latin1'));
+
+/** Longest str decoded here; longer ones go through the general decoder. */
+const MAX_STR = 256;
+
+const DECLINE = Symbol('decline');
+
+/** Reads one request at a time into its fields (no object per message). */
+export class RequestReader {
+  /** The request's msgid, after {@link RequestReader.read} returned true. */
+  msgid = 0;
+  /** Its method: one of the shared constant names. */
+  method = '';
+  /** Its only parameter: a plain object, as the general decoder builds it. */
+  arg: Record<string, unknown> = {};
+
+  #bytes: Uint8Array = new Uint8Array(0);
+  #pos = 0;
+
+  /**
+   * Reads `bytes` (one whole message, all str valid UTF-8) when it is a
+   * request of the event loop with scalar arguments. Returns false to
+   * decline: decode the message the general way then.
+   */
+  read(bytes: Uint8Array): boolean {
+    if (bytes.length < 4 || bytes[0] !== 0x94 || bytes[1] !== 0x00) return false;
+    this.#bytes = bytes;
+    this.#pos = 2;
+    const msgid = this.#uint();
+    if (msgid === DECLINE) return false;
+    const method = this.#method();
+    if (method === undefined || bytes[this.#pos] !== 0x91) return false;
+    this.#pos++;
+    const head = bytes[this.#pos++] as number;
+    if (head < 0x80 || head > 0x8f) return false;
+    const arg: Record<string, unknown> = {};
+    for (let i = head - 0x80; i > 0; i--) {
+      const key = this.#key();
+      if (key === undefined) return false;
+      const value = this.#scalar();
+      if (value === DECLINE) return false;
+      arg[key] = value;
+    }
+    if (this.#pos !== bytes.length) return false;
+    this.msgid = msgid;
+    this.method = method;
+    this.arg = arg;
+    this.#bytes = EMPTY;
+    return true;
+  }
+
+  /** An unsigned integer (how Kong sends msgids and ids). */
+  #uint(): number | typeof DECLINE {
+    const bytes = this.#bytes;
+    const at = this.#pos;
+    const type = bytes[at] as number;
+    if (type <= 0x7f) {
+      this.#pos = at + 1;
+      return type;
+    }
+    if (type === 0xcc) {
+      this.#pos = at + 2;
+      return bytes[at + 1] ?? DECLINE;
+    }
+    if (type === 0xcd) {
+      if (at + 3 > bytes.length) return DECLINE;
+      this.#pos = at + 3;
+      return (bytes[at + 1] as number) * 0x100 + (bytes[at + 2] as number);
+    }
+    if (type === 0xce || type === 0xcf) {
+      const width = type === 0xce ? 4 : 8;
+      if (at + 1 + width > bytes.length) return DECLINE;
+      let n = 0;
+      for (let i = 1; i <= width; i++) n = n * 0x100 + (bytes[at + i] as number);
+      // Above 2^53 the general decoder's rounding applies: leave it to it.
+      if (!Number.isSafeInteger(n)) return DECLINE;
+      this.#pos = at + 1 + width;
+      return n;
+    }
+    return DECLINE;
+  }
+
+  #method(): string | undefined {
+    const index = this.#match(METHOD_BYTES);
+    return index === undefined ? undefined : METHODS[index];
+  }
+
+  #key(): string | undefined {
+    const index = this.#match(KEY_BYTES);
+    return index === undefined ? undefined : KEYS[index];
+  }
+
+  /** Matches a fixstr against `names`; returns its index and moves past it. */
+  #match(names: readonly Uint8Array[]): number | undefined {
+    const bytes = this.#bytes;
+    const at = this.#pos;
+    const type = bytes[at] as number;
+    if (type < 0xa0 || type > 0xbf) return undefined;
+    const length = type - 0xa0;
+    if (at + 1 + length > bytes.length) return undefined;
+    outer: for (let n = 0; n < names.length; n++) {
+      const name = names[n] as Uint8Array;
+      if (name.length !== length) continue;
+      for (let i = 0; i < length; i++) if (name[i] !== bytes[at + 1 + i]) continue outer;
+      this.#pos = at + 1 + length;
+      return n;
+    }
+    return undefined;
+  }
+
+  /** nil, a boolean, an integer or a short str; anything else declines. */
+  #scalar(): unknown {
+    const bytes = this.#bytes;
+    const at = this.#pos;
+    const type = bytes[at];
+    if (type === undefined) return DECLINE;
+    if (type <= 0x7f || (type >= 0xcc && type <= 0xcf)) return this.#uint();
+    if (type >= 0xe0) {
+      this.#pos = at + 1;
+      return type - 0x100;
+    }
+    if (type === 0xc0 || type === 0xc2 || type === 0xc3) {
+      this.#pos = at + 1;
+      return type === 0xc0 ? null : type === 0xc3;
+    }
+    let start: number;
+    let length: number;
+    if (type >= 0xa0 && type <= 0xbf) {
+      start = at + 1;
+      length = type - 0xa0;
+    } else if (type === 0xd9) {
+      start = at + 2;
+      length = bytes[at + 1] ?? MAX_STR + 1;
+    } else if (type === 0xda) {
+      start = at + 3;
+      length = (bytes[at + 1] ?? 0xff) * 0x100 + (bytes[at + 2] ?? 0xff);
+    } else return DECLINE;
+    if (length > MAX_STR || start + length > bytes.length) return DECLINE;
+    this.#pos = start + length;
+    return utf8(bytes, start, start + length);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const decoder = new TextDecoder();
+
+/** Valid UTF-8 (the framer checked) to a string; ASCII without a decoder call. */
+function utf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 24) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if ((bytes[i] as number) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return decoder.decode(bytes.subarray(start, end));
+}

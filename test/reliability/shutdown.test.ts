@@ -113,6 +113,20 @@ describe('shutdown', () => {
     await until(async () => (await liveEvents(host)) === 0, 'the event to be freed');
   });
 
+  it('survives exceptions and rejections a plugin leaves outside its phase, logging them', { timeout: 60_000 }, async () => {
+    const { server, host } = await setup([]);
+    for (let i = 0; i < 5; i++) {
+      const response = await host.request([{ name: 'rely', config: { mode: 'stray', tag: `s${i}` }, phases: ['access'], key: `stray${i}` }]);
+      assert.deepEqual(response.headers.get('x-echo-tag'), [`s${i}`]);
+    }
+    await until(() => Promise.resolve(/stray timer failure/.test(server.stderr()) && /stray rejection/.test(server.stderr())), 'the stray failures to be logged');
+    assert.equal(server.child.exitCode, null, 'still running');
+    const after = await host.request([{ name: 'rely', config: { tag: 'after' }, phases: ['access'], key: 'after' }]);
+    assert.deepEqual(after.headers.get('x-echo-tag'), ['after']);
+    assert.match(server.stderr(), /uncaught exception \(thrown outside a phase method\)/);
+    assert.match(server.stderr(), /unhandled promise rejection/);
+  });
+
   it('refuses a bad --shutdown-grace or --event-timeout', () => {
     for (const args of [['--shutdown-grace', '-1'], ['--shutdown-grace', 'soon'], ['--event-timeout', '0']]) {
       const result = spawnSync(process.execPath, [RELY, ...args], { env: {}, encoding: 'utf8', timeout: 10_000 });

@@ -33,6 +33,21 @@ describe('coverage of the PDK', () => {
     });
   });
 
+  it('over the wire too, a refused function fails the request naming it', async () => {
+    class Flusher {
+      async access(kong: Kong): Promise<void> {
+        await kong.vault.flush();
+      }
+    }
+    const flusher = definePlugin(Flusher, { name: 'flusher', version: '1.0.0', priority: 1 });
+    const server = await startPluginServer([flusher]);
+    try {
+      await assert.rejects(server.request(flusher), /kong.vault.flush is not supported by the tspdk test kit/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a name that is not a Kong PDK function fails loudly instead of answering undefined', () => {
     const fake = new FakeKong();
     assert.throws(() => fake.call('kong.request.get_hedaer', ['x'], 'access', '3.x'), /kong.request.get_hedaer is not supported by the tspdk test kit: not a Kong PDK function/);

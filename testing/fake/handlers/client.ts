@@ -47,7 +47,8 @@ export const clientHandlers: Readonly<Record<string, Handler>> = {
     const { state } = call;
     if (state.world.subsystem === 'stream') return state.world.tls === undefined ? 'tcp' : 'tls';
     const grpc = (firstValue(state.headers, 'content-type') ?? '').startsWith('application/grpc');
-    const forwarded = args[0] === true || args[0] === undefined ? (state.isTrusted(state.clientIp) ? firstValue(state.headers, 'x-forwarded-proto') : undefined) : undefined;
+    const trusted = args[0] === true && state.isTrusted(state.clientIp);
+    const forwarded = trusted ? firstValue(state.headers, 'x-forwarded-proto')?.toLowerCase() : undefined;
     const scheme = forwarded ?? state.scheme;
     return grpc ? (scheme === 'https' ? 'grpcs' : 'grpc') : scheme;
   },

@@ -130,6 +130,19 @@ describe('client, router, context, log', () => {
     assert.deepEqual(run.serialized['authenticated_entity'], { id: 'cred-1', consumer_id: 'c-1' });
   });
 
+  it('load_consumer finds consumers by uuid, or by username when asked; a non-uuid id alone is a Lua error', async () => {
+    const erin = { id: '7c9e6679-7425-40de-944b-e07fc1f90ae7', username: 'erin', created_at: 1 };
+    const found = await inAccess(
+      async (kong) => [(await kong.client.loadConsumer(erin.id))?.username, (await kong.client.loadConsumer('erin', true))?.id, await kong.client.loadConsumer('nobody', true)],
+      {},
+      { consumers: [erin] },
+    );
+    assert.deepEqual(found.value, ['erin', erin.id, undefined]);
+    const refused = await inAccess((kong) => kong.client.loadConsumer('erin'), {}, { consumers: [erin] });
+    assert.equal(refused.run.response.status, 500);
+    assert.match(String(refused.run.errors[0]), /cannot load a consumer with an id that is not a uuid/);
+  });
+
   it('router entities come from the options, with plain defaults', async () => {
     const route = { ...DEFAULT_ROUTE, id: 'r-2', name: 'orders' };
     const { value } = await inAccess(async (kong) => [(await kong.router.getRoute())?.name, (await kong.router.getService())?.host], {}, { route });

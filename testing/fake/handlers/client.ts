@@ -9,6 +9,7 @@ import { LuaError } from '../errors.ts';
 import { firstValue } from '../headers.ts';
 
 const AUTH_READERS = ['access', 'response', 'log'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The `kong.client` functions. */
 export const clientHandlers: Readonly<Record<string, Handler>> = {
@@ -29,9 +30,13 @@ export const clientHandlers: Readonly<Record<string, Handler>> = {
   'kong.client.get_consumer': (call) => (allowIn(call, AUTH_READERS), call.state.consumer),
   'kong.client.load_consumer': (call, args) => {
     allowIn(call, ['access', 'response', 'log']);
-    const id = stringArg(call, args, 0, 'consumer_id');
+    const id = args[0];
+    if (typeof id !== 'string') throw new LuaError(`${call.method}: consumer_id must be a string`);
+    const byUsername = args[1] === true;
+    const isUuid = UUID.test(id);
+    if (!isUuid && !byUsername) throw new LuaError(`${call.method}: cannot load a consumer with an id that is not a uuid`);
     const consumers = call.state.world.consumers ?? [];
-    return consumers.find((c) => c.id === id) ?? (args[1] === true ? consumers.find((c) => c.username === id) : undefined);
+    return (isUuid ? consumers.find((c) => c.id === id) : undefined) ?? (byUsername ? consumers.find((c) => c.username === id) : undefined);
   },
   'kong.client.authenticate': (call, args) => {
     allowIn(call, ['access']);

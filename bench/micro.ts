@@ -11,11 +11,12 @@
 import { Bench } from 'tinybench';
 import type { Bridge } from '../pdk/bridge.ts';
 import { Kong } from '../pdk/kong.ts';
-import { MessageDecoder, MessageEncoder } from '../server/codec.ts';
+import { MessageDecoder, MessageEncoder, ReplyEncoder } from '../server/codec.ts';
 import type { Replier } from '../server/event.ts';
 import { Framer } from '../server/framer.ts';
 import { silentLogger } from '../server/logger.ts';
 import { PluginServer } from '../server/plugin-server.ts';
+import { RequestReader } from '../server/request-reader.ts';
 import { hostPlugins } from '../server/serve.ts';
 import { definePlugin } from '../server/plugin.ts';
 import { HostMap, hostRequest } from './wire.ts';
@@ -32,6 +33,8 @@ const handleEvent = hostRequest(1233, 'plugin.HandleEvent', new HostMap([['Insta
 const decoder = new MessageDecoder();
 const encoder = new MessageEncoder();
 const framer = new Framer();
+const reader = new RequestReader();
+const replyEncoder = new ReplyEncoder();
 const reply = [1, 1234, null, { EventId: 8_765_432_198, Data: { Method: 'kong.response.set_header', Args: ['x-hello-from-typescript', 'TypeScript says hello to example.com'] } }];
 
 // The dispatcher: one hello event through PluginServer.handle.
@@ -75,6 +78,10 @@ if (decoded[2] !== 'plugin.Step') throw new Error('decode');
 let framed = 0;
 framer.push(step, () => framed++);
 if (framed !== 1) throw new Error('framer');
+if (!reader.read(step) || reader.arg['Data'] !== 'example.com') throw new Error('reader');
+if (!Buffer.from(encoder.encode(reply)).equals(replyEncoder.step(1234, 8_765_432_198, 'kong.response.set_header', ['x-hello-from-typescript', 'TypeScript says hello to example.com']) ?? Buffer.alloc(0))) {
+  throw new Error('reply encoder');
+}
 if ((await dispatchEvent()) !== 'ret') throw new Error('dispatcher');
 if (server.liveEvents !== 0) throw new Error('event leaked');
 
@@ -91,8 +98,14 @@ bench
   .add('decode HandleEvent', () => {
     sink = decoder.decode(handleEvent, false);
   })
-  .add('encode PDK-call reply', () => {
+  .add('read Step in place (RequestReader, the fast path)', () => {
+    sink = reader.read(step) && reader.arg;
+  })
+  .add('encode PDK-call reply (general encoder)', () => {
     sink = encoder.encodeShared(reply);
+  })
+  .add('encode PDK-call reply (ReplyEncoder, the fast path)', () => {
+    sink = replyEncoder.step(1234, 8_765_432_198, 'kong.response.set_header', ['x-hello-from-typescript', 'TypeScript says hello to example.com']);
   })
   .add('dispatcher: hello event (HandleEvent + 2 Steps)', async () => {
     sink = await dispatchEvent();
@@ -109,6 +122,6 @@ const rows = bench.tasks.map((task) => {
 if (json) process.stdout.write(`${JSON.stringify({ node: process.version, rows }, null, 2)}\n`);
 else {
   process.stdout.write(`Node ${process.version}\n`);
-  for (const row of rows) process.stdout.write(`${row.name.padEnd(48)} ${row.medianNs.toFixed(0).padStart(8)} ns  ${row.opsPerSec.toFixed(0).padStart(10)} ops/s\n`);
+  for (const row of rows) process.stdout.write(`${row.name.padEnd(54)} ${row.medianNs.toFixed(0).padStart(8)} ns  ${row.opsPerSec.toFixed(0).padStart(10)} ops/s\n`);
 }
 if (sink === Symbol.for('never')) process.stdout.write('');

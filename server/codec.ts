@@ -102,13 +102,18 @@ export class ReplyEncoder {
     if (!isUint(msgid) || !isUint(eventId)) return undefined;
     let head: Uint8Array;
     let body: Uint8Array | undefined;
+    // Most PDK calls take a few short ASCII strings and small integers
+    // (header names and values, status codes): those are written by hand.
+    let simple = -1;
     if (method === undefined) head = DATA_RET;
     else {
       head = this.#head(method);
+      simple = simpleArgsSize(args);
       // A view of the encoder's buffer: copied below before the next encode.
-      body = this.#encoder.encodeSharedRef(args);
+      if (simple < 0) body = this.#encoder.encodeSharedRef(args);
     }
-    const size = ENVELOPE + uintSize(msgid) + uintSize(eventId) + head.length + (body?.length ?? 0);
+    const argsSize = simple >= 0 ? simple : (body?.length ?? 0);
+    const size = ENVELOPE + uintSize(msgid) + uintSize(eventId) + head.length + argsSize;
     // allocUnsafe takes small buffers from Node's shared slab: no allocation per reply.
     const out = Buffer.allocUnsafe(size);
     out[0] = 0x94;
@@ -120,6 +125,7 @@ export class ReplyEncoder {
     at = writeUint(out, at + EVENT_ID_KEY.length, eventId);
     out.set(head, at);
     if (body !== undefined) out.set(body, at + head.length);
+    else if (simple >= 0) writeSimpleArgs(out, at + head.length, args);
     return out;
   }
 
@@ -150,6 +156,50 @@ function concat(...parts: readonly ArrayLike<number>[]): Uint8Array {
     at += part.length;
   }
   return out;
+}
+
+/**
+ * Encoded size of `args` when it holds at most 15 values, each an ASCII
+ * string shorter than 256 characters, an integer in [-32, 65535], a boolean
+ * or nil; -1 otherwise (the general encoder takes it then).
+ */
+function simpleArgsSize(args: readonly unknown[]): number {
+  if (args.length > 15) return -1;
+  let size = 1;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    if (typeof value === 'string') {
+      const n = value.length;
+      if (n > 255) return -1;
+      for (let c = 0; c < n; c++) if (value.charCodeAt(c) >= 0x80) return -1;
+      size += n + (n < 32 ? 1 : 2);
+    } else if (typeof value === 'number') {
+      if (!Number.isInteger(value) || value < -32 || value > 0xffff) return -1;
+      size += value < 0 || value < 0x80 ? 1 : value < 0x100 ? 2 : 3;
+    } else if (value == null || typeof value === 'boolean') size += 1;
+    else return -1;
+  }
+  return size;
+}
+
+/** Writes `args` checked by {@link simpleArgsSize}, byte for byte as @msgpack/msgpack would. */
+function writeSimpleArgs(out: Buffer, at: number, args: readonly unknown[]): void {
+  out[at++] = 0x90 + args.length;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    if (typeof value === 'string') {
+      const n = value.length;
+      if (n < 32) out[at++] = 0xa0 + n;
+      else {
+        out[at++] = 0xd9;
+        out[at++] = n;
+      }
+      for (let c = 0; c < n; c++) out[at++] = value.charCodeAt(c);
+    } else if (typeof value === 'number') {
+      if (value < 0) out[at++] = value & 0xff;
+      else at = writeUint(out, at, value);
+    } else out[at++] = value === true ? 0xc3 : value === false ? 0xc2 : 0xc0;
+  }
 }
 
 function isUint(n: number): boolean {

@@ -80,6 +80,10 @@ describe('ReplyEncoder', () => {
       [70_000, 1_234_567, 'kong.response.set_header', ['x', { a: [1, 2] }, 'y'.repeat(40)]],
       [2 ** 33, 127, 'x'.repeat(40), []],
       [0, 0, 'kong.response.exit', [403, undefined]],
+      [1, 1, 'kong.log.err', ['ascii', 'é non-ASCII', -32, -33, 127, 128, 255, 256, 65535, 65536, 1.5, true, false, null]],
+      [1, 1, 'kong.log.err', ['a'.repeat(31), 'b'.repeat(32), 'c'.repeat(255), 'd'.repeat(256), 0, -1]],
+      [1, 1, 'kong.log.err', Array.from({ length: 16 }, (_, i) => i)],
+      [1, 1, 'kong.log.err', [Number.NaN, -0, Infinity]],
     ];
     for (const [msgid, eventId, method, args] of cases) {
       const fast = replies.step(msgid, eventId, method, args);

@@ -82,9 +82,11 @@ describe('query and body', () => {
     assert.deepEqual(form.value, { flag: true, many: ['a', 'b'], x: '1' });
     const multipart = await inAccess((kong) => kong.request.getBody(), {
       headers: { 'Content-Type': 'multipart/form-data; boundary=XyZ' },
-      body: '--XyZ\r\nContent-Disposition: form-data; name="field"\r\n\r\nvalue\r\n--XyZ--\r\n',
+      body: '--XyZ\r\nContent-Disposition: form-data; name="field"\r\n\r\nvalue\r\n--XyZ\r\nContent-Disposition: form-data; name="many"\r\n\r\n1\r\n--XyZ\r\nContent-Disposition: form-data; name="many"\r\n\r\n2\r\n--XyZ--\r\n',
     });
-    assert.deepEqual(multipart.value, { field: 'value' });
+    assert.deepEqual(multipart.value, { field: 'value', many: ['1', '2'] });
+    const vendor = await inAccess((kong) => kong.request.getBody(), { headers: { 'Content-Type': 'application/vnd.api+json' }, body: '{}' });
+    assert.equal(vendor.value, undefined, 'the type must start with a supported one, as in Kong');
     const unsupported = await inAccess((kong) => kong.request.getBody(), { headers: { 'Content-Type': 'text/plain' }, body: 'x' });
     assert.equal(unsupported.value, undefined);
     const broken = await inAccess((kong) => kong.request.getBody('application/json'), { body: '{nope' });

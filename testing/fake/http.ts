@@ -69,16 +69,16 @@ const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder();
 
 /**
- * Splits a `multipart/form-data` body into its fields (the last value wins
- * for a repeated name, as Kong's `get_all` keeps one), or `undefined` when
- * the content type has no boundary.
+ * Splits a `multipart/form-data` body into its fields (a repeated name
+ * collects its values in an array, as Kong's `get_all_with_arrays`), or
+ * `undefined` when the content type has no boundary.
  */
-export function parseMultipart(body: Uint8Array, contentType: string): Record<string, string> | undefined {
+export function parseMultipart(body: Uint8Array, contentType: string): Record<string, string | string[]> | undefined {
   const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
   const boundary = match?.[1] ?? match?.[2];
   if (boundary === undefined) return undefined;
   const text = latin1.decode(body);
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   for (const part of text.split(`--${boundary}`)) {
     const headerEnd = part.indexOf('\r\n\r\n');
     if (headerEnd === -1) continue;
@@ -87,7 +87,9 @@ export function parseMultipart(body: Uint8Array, contentType: string): Record<st
     if (name === undefined) continue;
     let value = part.slice(headerEnd + 4);
     if (value.endsWith('\r\n')) value = value.slice(0, -2);
-    out[name] = utf8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
+    const decoded = utf8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
+    const existing = out[name];
+    out[name] = existing === undefined ? decoded : Array.isArray(existing) ? [...existing, decoded] : [existing, decoded];
   }
   return out;
 }

@@ -40,12 +40,16 @@ function contentType(state: FakeState): string | undefined {
   return firstValue(state.headers, 'content-type');
 }
 
-/** Decodes a body by MIME type as `get_body` does; shared with `kong.service.response.get_body`. */
+/**
+ * Decodes a body by MIME type as `get_body` does (the type, parameters
+ * stripped, must start with a supported one); shared with
+ * `kong.service.response.get_body`.
+ */
 export function decodeBody(body: Uint8Array, mimetype: string | undefined, maxArgs: number | undefined): unknown {
   if (mimetype === undefined) return new Fail('missing content type');
-  const type = mimetype.toLowerCase();
-  if (type.includes('application/x-www-form-urlencoded')) return parseArgs(utf8.decode(body), maxArgs);
-  if (type.includes('application/json')) {
+  const type = (mimetype.split(';')[0] ?? '').toLowerCase();
+  if (type.startsWith('application/x-www-form-urlencoded')) return parseArgs(utf8.decode(body), maxArgs);
+  if (type.startsWith('application/json')) {
     try {
       const json: unknown = JSON.parse(utf8.decode(body));
       return json !== null && typeof json === 'object' ? json : new Fail('invalid json body');
@@ -53,7 +57,7 @@ export function decodeBody(body: Uint8Array, mimetype: string | undefined, maxAr
       return new Fail('invalid json body');
     }
   }
-  if (type.includes('multipart/form-data')) return parseMultipart(body, mimetype) ?? new Fail('unable to parse multipart body');
+  if (type.startsWith('multipart/form-data')) return parseMultipart(body, mimetype) ?? new Fail('unable to decode multipart body');
   return new Fail('unsupported content type');
 }
 

@@ -2,6 +2,8 @@
  * The request-side state behind the host stand-in's PDK: what Kong's Lua PDK
  * would read and write for one proxied request, and the PDK functions over it,
  * returning values in the form Kong's host puts on the wire.
+ *
+ * @module
  */
 import { LuaBytes, emptyMap } from './lua-msgpack.ts';
 

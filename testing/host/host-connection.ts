@@ -3,6 +3,8 @@
  * time, as Kong's cosockets work; notifications before a response are passed
  * on; anything the server sends while no request is out is recorded as a
  * protocol violation (nginx would close such a pooled connection).
+ *
+ * @module
  */
 import { connect, type Socket } from 'node:net';
 import { decodeMultiStream } from '@msgpack/msgpack';

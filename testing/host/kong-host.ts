@@ -6,6 +6,8 @@
  * calls against a {@link FakeRequest} and answers with the typed Step variant
  * picked from the method name, `Data` left out for nil, multi-maps and bodies
  * as Kong encodes them, no Step after `exit`, and `serverPid` notifications.
+ *
+ * @module
  */
 import { HostCallError, HostConnection, type CallResult } from './host-connection.ts';
 import { FakeRequest, type FakeRequestInit, type HostVersion, type PdkHost } from './fake-request.ts';

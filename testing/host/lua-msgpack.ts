@@ -9,6 +9,8 @@
  * - an empty table as an empty array (0x90), unless marked as a map;
  * - `undefined` map values left out (a nil in a Lua table is no entry);
  * - bytes as bin (Kong 3.x raw bodies) or as str (Kong 2.x).
+ *
+ * @module
  */
 
 /** Marks an object to encode as a map even when empty (Kong's `fix_mmap`). */

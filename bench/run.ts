@@ -4,7 +4,7 @@
  * (with `--soak`) memory over a million events. Prints tables and writes
  * `bench/results/<time>.json` and `bench/results/latest.json`.
  *
- *   node dist/bench/run.js [--rounds 3] [--duration 1500] [--quick] [--soak] [--full]
+ *   node dist/bench/run.js [--rounds 4] [--duration 1500] [--quick] [--soak] [--full]
  *                          [--servers floor,tspdk,kong-pdk] [--skip-bodies] [--skip-dump]
  *
  * @module
@@ -22,7 +22,7 @@ import { KONG_PDK_BIN, ROOT, kongPdkAvailable, type ServerName } from './servers
 
 const { values: flags } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '4' },
     duration: { type: 'string', default: '1500' },
     warmup: { type: 'string', default: '400' },
     quick: { type: 'boolean', default: false },

@@ -88,9 +88,8 @@ function fix(value: unknown): unknown {
  * object (the same key order, integers in their smallest form).
  */
 export class ReplyEncoder {
-  readonly #encoder = new Encoder({ ignoreUndefined: true });
-  /** Encoded `"Data": {"Method": <name>, "Args":` per method name. */
-  readonly #heads = new Map<string, Uint8Array>();
+  /** For arguments that are not simple; created on first need (most connections never need it). */
+  #encoder: Encoder | undefined;
 
   /**
    * The reply that sends PDK call `method(args)` for event `eventId`, or
@@ -110,7 +109,7 @@ export class ReplyEncoder {
       head = this.#head(method);
       simple = simpleArgsSize(args);
       // A view of the encoder's buffer: copied below before the next encode.
-      if (simple < 0) body = this.#encoder.encodeSharedRef(args);
+      if (simple < 0) body = (this.#encoder ??= new Encoder({ ignoreUndefined: true })).encodeSharedRef(args);
     }
     const argsSize = simple >= 0 ? simple : (body?.length ?? 0);
     const size = ENVELOPE + uintSize(msgid) + uintSize(eventId) + head.length + argsSize;
@@ -130,16 +129,24 @@ export class ReplyEncoder {
   }
 
   #head(method: string): Uint8Array {
-    let head = this.#heads.get(method);
+    let head = HEADS.get(method);
     if (head === undefined) {
-      const encoded = this.#encoder.encode({ Method: method });
       // {Method: m} is 81 A6 "Method" <m>: keep the key and value, add Args.
+      const encoded = headEncoder.encode({ Method: method });
       head = concat(DATA_KEY, [0x82], encoded.subarray(1), ARGS_KEY);
-      if (this.#heads.size < 4096) this.#heads.set(method, head);
+      if (HEADS.size < 4096) HEADS.set(method, head);
     }
     return head;
   }
 }
+
+/**
+ * Encoded `"Data": {"Method": <name>, "Args":` per method name, shared by
+ * every connection (the bytes never change); bounded, as a plugin could
+ * call made-up names through the bridge.
+ */
+const HEADS = new Map<string, Uint8Array>();
+const headEncoder = new Encoder();
 
 const EVENT_ID_KEY = new Uint8Array([0xa7, ...Buffer.from('EventId')]);
 /** Bytes of `[1, msgid, nil, {EventId: id, Data: …}]` other than the two ints and Data: 94 01 C0 82 "EventId". */

@@ -30,8 +30,9 @@ export class Connection implements Replier {
   readonly #server: PluginServer;
   readonly #logger: Logger;
   readonly #framer: Framer;
-  readonly #decoder = new MessageDecoder();
-  readonly #encoder = new MessageEncoder();
+  /** The general codec, for what the fast paths leave: created on first need. */
+  #decoder: MessageDecoder | undefined;
+  #encoder: MessageEncoder | undefined;
   readonly #replies = new ReplyEncoder();
   readonly #reader = new RequestReader();
   readonly #onMessage = (bytes: Uint8Array, invalidUtf8: boolean): void => this.#message(bytes, invalidUtf8);
@@ -50,7 +51,7 @@ export class Connection implements Replier {
     socket.on('close', () => {
       this.#open = false;
     });
-    if (options.announcePid !== false) this.#write([2, 'serverPid', options.pid ?? process.pid]);
+    if (options.announcePid !== false) socket.write(pidNotice(options.pid ?? process.pid));
   }
 
   /** Whether replies can still be written. */
@@ -81,7 +82,7 @@ export class Connection implements Replier {
   }
 
   #write(message: unknown): void {
-    this.#socket.write(this.#encoder.encode(message));
+    this.#socket.write((this.#encoder ??= new MessageEncoder()).encode(message));
   }
 
   #data(chunk: Buffer): void {
@@ -107,7 +108,7 @@ export class Connection implements Replier {
     }
     let message: unknown;
     try {
-      message = this.#decoder.decode(bytes, invalidUtf8);
+      message = (this.#decoder ??= new MessageDecoder()).decode(bytes, invalidUtf8);
     } catch (error) {
       const msgid = peekMsgid(bytes);
       const text = `malformed request: ${(error as Error).message}`;
@@ -130,6 +131,14 @@ export class Connection implements Replier {
     }
     this.#server.handle(this, msgid, method, message[3]);
   }
+}
+
+let lastNotice: { readonly pid: number; readonly bytes: Uint8Array } | undefined;
+
+/** `[2, "serverPid", pid]`, encoded once (every connection starts with it). */
+function pidNotice(pid: number): Uint8Array {
+  if (lastNotice?.pid !== pid) lastNotice = { pid, bytes: new MessageEncoder().encode([2, 'serverPid', pid]) };
+  return lastNotice.bytes;
 }
 
 /** Reads the msgid of `[0, msgid, …]` without decoding the rest. */

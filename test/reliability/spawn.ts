@@ -21,7 +21,7 @@ export interface Spawned {
 }
 
 /** Starts the fixture on `socket` with extra CLI `args`; resolves once it listens. */
-export async function spawnRely(socket: string, args: readonly string[] = [], timeoutMs = 20_000): Promise<Spawned> {
+export async function spawnRely(socket: string, args: readonly string[] = [], timeoutMs = 60_000): Promise<Spawned> {
   const child = spawn(process.execPath, [RELY, '--socket', socket, ...args], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -127,7 +127,7 @@ describe('process', () => {
     stale.unref(); // left behind as by a killed server; closing it would unlink the path
     const { child, stderr } = startHello(['-kong-prefix', prefix]);
     children.push(child);
-    await waitFor(() => stderr().includes('"listening"'), 5000, 'listening');
+    await waitFor(() => stderr().includes('"listening"'), 15_000, 'listening');
     assert.ok(lstatSync(socket).isSocket());
     assert.equal(lstatSync(socket).mode & 0o777, 0o660);
     const host = new KongHost({ socket });
@@ -147,7 +147,7 @@ describe('process', () => {
     const socket = join(dir(), 'custom.sock');
     const { child, stderr } = startHello(['--socket', socket]);
     children.push(child);
-    await waitFor(() => stderr().includes('"listening"'), 5000, 'listening');
+    await waitFor(() => stderr().includes('"listening"'), 15_000, 'listening');
     assert.ok(lstatSync(socket).isSocket());
     child.kill('SIGTERM');
     assert.equal(await exited(child), 0);

@@ -15,31 +15,23 @@
  * @module
  */
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
-import { installCrashGuards, manageProcess } from '../server/lifecycle.ts';
+import { Command } from 'commander';
+import { installCrashGuards } from '../server/lifecycle.ts';
 import { describeFailure, loadPlugins, type LoadedPlugin } from '../server/loader.ts';
-import { LOG_LEVELS, createLogger, type LogLevel } from '../server/logger.ts';
+import { createLogger } from '../server/logger.ts';
 import { Reloader } from '../server/reload.ts';
-import { startServer } from '../server/start.ts';
+import { addServerOptions, serveOrExit, type ServerCliOptions } from '../server/server-options.ts';
 import { CliError, keepProcessAlive, printResult } from './output.ts';
-import { collect, DEFAULT_KONG_PREFIX, nonNegativeInteger, octalMode, positiveInteger } from './options.ts';
+import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { removePidFile, writePidFile } from './pid-file.ts';
 
 /** Options of `tspdk serve`. */
-export interface ServeOptions {
+export interface ServeOptions extends ServerCliOptions {
   readonly plugin: string[];
   readonly kongPrefix: string;
   readonly socket: string[];
   readonly pidFile?: string;
   readonly dump: boolean;
-  readonly logLevel: LogLevel;
-  readonly eventTimeout: number;
-  readonly maxMessageSize: number;
-  readonly socketMode: number;
-  readonly allowInsecureSocketDir: boolean;
-  readonly watchParent: boolean;
-  readonly shutdownGrace: number;
-  readonly serverPid: boolean;
 }
 
 /** Picks the plugins named by `--plugin` (all when none is named). */
@@ -86,54 +78,23 @@ async function runServe(paths: string[], options: ServeOptions): Promise<void> {
   // Written before listening: once a socket answers, `tspdk reload` finds the server.
   const pidFile = options.pidFile;
   if (pidFile !== undefined) writePidFile(pidFile);
-  let running;
-  try {
-    running = await startServer({
-      plugins: definitions,
-      sockets,
-      logger,
-      eventTimeoutMs: options.eventTimeout,
-      maxMessageBytes: options.maxMessageSize,
-      mode: options.socketMode,
-      allowInsecureDirectory: options.allowInsecureSocketDir,
-      announcePid: options.serverPid,
-    });
-  } catch (error) {
-    logger.fatal({ err: error, sockets }, 'cannot listen');
-    if (pidFile !== undefined) removePidFile(pidFile);
-    process.exit(1);
-  }
+  const beforeExit = pidFile === undefined ? undefined : () => removePidFile(pidFile);
+  const running = await serveOrExit({ plugins: definitions, sockets, logger, beforeExit }, options);
   keepProcessAlive();
-  const server = running.server;
   const files = [...new Set(plugins.map((plugin) => plugin.file))];
-  const reloader = new Reloader({ server, files, baseline: definitions, logger });
+  const reloader = new Reloader({ server: running.server, files, baseline: definitions, logger });
   process.on('SIGHUP', () => void reloader.reload());
-  manageProcess({
-    logger,
-    liveEvents: () => server.liveEvents,
-    watchParent: options.watchParent,
-    graceMs: options.shutdownGrace,
-    beforeExit: pidFile === undefined ? undefined : () => removePidFile(pidFile),
-  });
 }
 
 /** The `serve` subcommand. */
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('serve plugin modules (files, packages or directories of plugins) from one process, each plugin on <kong-prefix>/<name>.socket')
     .argument('<paths...>', 'plugin modules (.js, .mjs, .cjs), package directories or directories of plugins')
     .option('--plugin <name>', 'serve only this plugin (repeatable)', collect, [])
     .option('--kong-prefix <dir>', 'Kong prefix; plugin <name> listens on <dir>/<name>.socket (also -kong-prefix)', DEFAULT_KONG_PREFIX)
     .option('--socket <path>', 'listen on this path instead, serving every plugin (repeatable; Kong ≤ 3.8 single-entry layout)', collect, [])
     .option('--pid-file <path>', 'write the pid here (for `tspdk reload`); removed on exit')
-    .option('--dump', "print the selected plugin's info for Kong's query command and exit (also -dump)", false)
-    .addOption(new Option('--log-level <level>', 'log level of the JSON lines on stderr').choices(LOG_LEVELS).default('info'))
-    .option('--event-timeout <ms>', 'longest a phase may keep Kong waiting before it fails', positiveInteger, 50_000)
-    .option('--max-message-size <bytes>', 'largest message accepted from Kong', positiveInteger, 128 * 1024 * 1024)
-    .option('--socket-mode <octal>', 'permissions of the socket files', octalMode, 0o660)
-    .option('--allow-insecure-socket-dir', 'allow sockets in a world-writable directory without sticky bit', false)
-    .option('--no-watch-parent', 'keep running when the process that started the server exits')
-    .option('--shutdown-grace <ms>', 'on SIGTERM, how long running events may take to finish before the process exits', nonNegativeInteger, 5000)
-    .option('--no-server-pid', 'do not send the serverPid notification on new connections')
-    .action((paths: string[], options: ServeOptions) => runServe(paths, options));
+    .option('--dump', "print the selected plugin's info for Kong's query command and exit (also -dump)", false);
+  return addServerOptions(command).action((paths: string[], options: ServeOptions) => runServe(paths, options));
 }

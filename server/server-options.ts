@@ -1,0 +1,114 @@
+/**
+ * The command-line options every server mode shares (a standalone plugin
+ * file and `tspdk serve`), their parsers, and starting a server from them.
+ *
+ * @module
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Logger } from 'pino';
+import { installCrashGuards, manageProcess } from './lifecycle.ts';
+import { LOG_LEVELS, type LogLevel } from './logger.ts';
+import type { PluginDefinition } from './plugin.ts';
+import { startServer, type RunningServer } from './start.ts';
+
+/** Parsed values of the shared server options. */
+export interface ServerCliOptions {
+  readonly logLevel: LogLevel;
+  readonly eventTimeout: number;
+  readonly maxMessageSize: number;
+  readonly socketMode: number;
+  readonly allowInsecureSocketDir: boolean;
+  readonly watchParent: boolean;
+  readonly shutdownGrace: number;
+  readonly serverPid: boolean;
+}
+
+/** Long names of the shared options, which may also be written go-style with one dash. */
+export const SERVER_LONG_OPTIONS: readonly string[] = [
+  'log-level',
+  'event-timeout',
+  'max-message-size',
+  'socket-mode',
+  'allow-insecure-socket-dir',
+  'no-watch-parent',
+  'shutdown-grace',
+  'no-server-pid',
+];
+
+/** Parses a positive integer option. */
+export function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return number;
+}
+
+/** Parses a non-negative integer option. */
+export function nonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) throw new InvalidArgumentError('expected an integer >= 0');
+  return number;
+}
+
+/** Parses an octal permission mode such as `660`. */
+export function octalMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError('expected an octal mode such as 660');
+  return parseInt(value, 8);
+}
+
+/** Adds the shared server options to `command`. */
+export function addServerOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--log-level <level>', 'log level of the JSON lines on stderr').choices(LOG_LEVELS).default('info'))
+    .option('--event-timeout <ms>', 'longest a phase may keep Kong waiting before it fails', positiveInteger, 50_000)
+    .option('--max-message-size <bytes>', 'largest message accepted from Kong', positiveInteger, 128 * 1024 * 1024)
+    .addOption(new Option('--socket-mode <octal>', 'permissions of the socket files').argParser(octalMode).default(0o660, '660'))
+    .option('--allow-insecure-socket-dir', 'allow sockets in a world-writable directory without sticky bit', false)
+    .option('--no-watch-parent', 'keep running when the process that started the server exits')
+    .option('--shutdown-grace <ms>', 'on SIGTERM, how long running events may take to finish before the process exits', nonNegativeInteger, 5000)
+    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
+}
+
+/** What {@link serveOrExit} needs besides the parsed options. */
+export interface ServeRequest {
+  readonly plugins: readonly PluginDefinition[];
+  readonly sockets: readonly string[];
+  readonly logger: Logger;
+  /** Called before the process exits (SIGTERM, orphaned, failed to listen). */
+  readonly beforeExit?: () => void;
+}
+
+/**
+ * Starts serving with the shared options and manages the process (crash
+ * guards, SIGTERM, orphan watchdog). Logs and exits with status 1 when the
+ * sockets cannot be listened on, so Kong respawns the server.
+ */
+export async function serveOrExit(request: ServeRequest, options: ServerCliOptions): Promise<RunningServer> {
+  const { logger, sockets } = request;
+  installCrashGuards(logger);
+  let running: RunningServer;
+  try {
+    running = await startServer({
+      plugins: request.plugins,
+      sockets,
+      logger,
+      eventTimeoutMs: options.eventTimeout,
+      maxMessageBytes: options.maxMessageSize,
+      mode: options.socketMode,
+      allowInsecureDirectory: options.allowInsecureSocketDir,
+      announcePid: options.serverPid,
+    });
+  } catch (error) {
+    logger.fatal({ err: error, sockets }, 'cannot listen');
+    request.beforeExit?.();
+    process.exit(1);
+  }
+  const server = running.server;
+  manageProcess({
+    logger,
+    liveEvents: () => server.liveEvents,
+    watchParent: options.watchParent,
+    graceMs: options.shutdownGrace,
+    beforeExit: request.beforeExit,
+  });
+  return running;
+}

@@ -7,22 +7,6 @@ import { checkSpecs, field, toKongFields, type FieldSpec, type FieldSpecs, type 
 import { isPlainObject, type KongFieldEntry } from './kong-field.ts';
 import { applyFields } from './validate.ts';
 
-export {
-  field,
-  type BooleanOptions,
-  type FieldOptions,
-  type FieldSpec,
-  type FieldSpecs,
-  type FieldType,
-  type InferConfig,
-  type LengthOptions,
-  type ListOptions,
-  type MapOptions,
-  type NumberOptions,
-  type RecordOptions,
-  type StringOptions,
-  type ValueOf,
-} from './field.ts';
 
 /** A validated, defaulted config, or the reasons it is not valid. */
 export interface AppliedConfig {

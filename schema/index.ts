@@ -5,15 +5,10 @@
  *
  * @module
  */
+export { Config, configSchema, schemaOf, type AppliedConfig, type ConfigClass, type ConfigSchema } from './config.ts';
 export {
-  Config,
-  configSchema,
   field,
-  schemaOf,
-  type AppliedConfig,
   type BooleanOptions,
-  type ConfigClass,
-  type ConfigSchema,
   type FieldOptions,
   type FieldSpec,
   type FieldSpecs,
@@ -26,7 +21,7 @@ export {
   type RecordOptions,
   type StringOptions,
   type ValueOf,
-} from './config.ts';
+} from './field.ts';
 export type { JsonValue, KongField, KongFieldEntry, KongFieldType, MatchAny, MatchRule } from './kong-field.ts';
 export {
   KONG_PROTOCOLS,

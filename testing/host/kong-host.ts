@@ -39,7 +39,23 @@ export interface KongHostOptions {
   readonly version?: HostVersion;
   /** Pick a random idle connection for each call (Steps hop connections). Defaults to true. */
   readonly shuffle?: boolean;
+  /**
+   * How a worker's pool reuses idle connections. Defaults to `'random'` when
+   * `shuffle` is true (or unset) and `'last'` when it is false.
+   * - `'random'`: any idle connection, so Steps hop connections often.
+   * - `'last'`: the most recently released one; a release into a full pool
+   *   closes the released connection.
+   * - `'openresty'`: exactly as lua-nginx-module's cosocket pool
+   *   (`ngx_http_lua_socket_tcp.c`): `setkeepalive` inserts at the head of
+   *   the idle queue and `connect` takes the head (LIFO); a release into a
+   *   full pool closes the least recently released idle connection (the
+   *   tail) and keeps the released one.
+   */
+  readonly pool?: PoolOrder;
 }
+
+/** The reuse order of a worker's idle connections (see {@link KongHostOptions.pool}). */
+export type PoolOrder = 'random' | 'last' | 'openresty';
 
 /** A plugin as configured in Kong. */
 export interface ConfiguredPlugin {
@@ -83,7 +99,7 @@ export class KongHost {
   readonly version: HostVersion;
   readonly #workers: Worker[];
   readonly #poolSize: number;
-  readonly #shuffle: boolean;
+  readonly #pool: PoolOrder;
   readonly #all = new Set<HostConnection>();
   #next = 0;
   /** Instances reset after "no plugin instance" or a new serverPid. */
@@ -97,7 +113,7 @@ export class KongHost {
     this.socket = options.socket;
     this.version = options.version ?? '3.x';
     this.#poolSize = options.poolSize ?? 256;
-    this.#shuffle = options.shuffle ?? true;
+    this.#pool = options.pool ?? ((options.shuffle ?? true) ? 'random' : 'last');
     this.#workers = Array.from({ length: options.workers ?? 2 }, (_, index) => ({
       index,
       msgid: 0,
@@ -305,7 +321,8 @@ export class KongHost {
 
   async #take(worker: Worker): Promise<HostConnection> {
     while (worker.idle.length > 0) {
-      const at = this.#shuffle ? Math.floor(Math.random() * worker.idle.length) : worker.idle.length - 1;
+      // The idle list's end is the most recently released connection.
+      const at = this.#pool === 'random' ? Math.floor(Math.random() * worker.idle.length) : worker.idle.length - 1;
       const [connection] = worker.idle.splice(at, 1);
       if (connection !== undefined && !connection.closed) return connection;
     }
@@ -324,8 +341,12 @@ export class KongHost {
 
   #give(worker: Worker, connection: HostConnection): void {
     if (connection.closed) return;
-    if (worker.idle.length >= this.#poolSize) connection.close();
-    else worker.idle.push(connection);
+    if (worker.idle.length < this.#poolSize) worker.idle.push(connection);
+    else if (this.#pool !== 'openresty' || worker.idle.length === 0) connection.close();
+    else {
+      worker.idle.shift()?.close();
+      worker.idle.push(connection);
+    }
   }
 }
 

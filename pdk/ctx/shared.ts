@@ -7,8 +7,12 @@ import type { Bridge } from '../bridge.ts';
 import { asAny, asVoid } from '../shape.ts';
 import { ask, sig } from '../signature.ts';
 
-/** A value that can be stored in `kong.ctx.shared`: anything MsgPack carries. */
-export type SharedValue = string | number | boolean | Uint8Array | SharedValue[] | { [key: string]: SharedValue };
+/**
+ * A value that can be stored in `kong.ctx.shared`: anything MsgPack carries. A
+ * `null` inside an object or array arrives in Lua as nil (no entry), so parsed
+ * JSON (a request body, say) can be stored as it is.
+ */
+export type SharedValue = string | number | boolean | Uint8Array | (SharedValue | null)[] | { [key: string]: SharedValue | null };
 
 /** The host-side functions behind `kong.ctx.shared` and how they travel over MsgPack. */
 export const ctxSharedMethods = {

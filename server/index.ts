@@ -12,17 +12,14 @@ import './stdout-guard.ts';
 
 // Writing a plugin
 export { serve } from './serve.ts';
-export { Config, field, type ConfigClass, type InferConfig, type FieldSpec } from '../schema/index.ts';
+export { Config, type ConfigClass } from '../schema/config.ts';
+export { field, type InferConfig, type FieldSpec } from '../schema/field.ts';
 export type { Kong } from '../pdk/kong.ts';
 export { PdkError, ErrorCodes } from '../pdk/errors.ts';
 export type { HeaderMap, JsonValue, ResponseBody } from '../pdk/response.ts';
 export { PHASES, type Phase, type PhaseMethod } from './phases.ts';
 export { PluginDefinitionError, definePlugin, type PluginClass, type PluginDefinition, type PluginDump, type PluginInfo } from './plugin.ts';
 
-// Hosting plugins
+// Hosting plugins (the server itself is in `tspdk/server`, loaded only by those who serve)
 export { hostPlugins, declaredPlugins, clearDeclaredPlugins } from './serve.ts';
-export { startServer, type RunningServer, type StartOptions } from './start.ts';
 export { runStandalone, parseStandaloneArgs, type StandaloneOptions } from './standalone.ts';
-export { PluginServer, type PluginServerOptions } from './plugin-server.ts';
-export { SocketPathError, type ListenOptions } from './listener.ts';
-export { createLogger, silentLogger, type LogLevel, type Logger } from './logger.ts';

@@ -8,10 +8,9 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** Log levels accepted by `--log-level`. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-/** One of {@link LOG_LEVELS}. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import type { LogLevel } from './log-levels.ts';
+
+export { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 
 /**
  * Creates the server logger writing JSON lines to file descriptor 2, or to

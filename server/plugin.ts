@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { kongPluginSchema, schemaOf, type ConfigSchema, type KongPluginSchema, type PluginScope } from '../schema/index.ts';
+import { schemaOf, type ConfigSchema } from '../schema/config.ts';
+import { kongPluginSchema, type KongPluginSchema, type PluginScope } from '../schema/kong.ts';
 import { PHASES, type Phase, type PhaseMethod } from './phases.ts';
 
 /** A plugin class: fields are its config, methods named after phases are its phases. */

@@ -1,15 +1,12 @@
 /**
  * The command-line options every server mode shares (a standalone plugin
- * file and `tspdk serve`), their parsers, and starting a server from them.
+ * file and `tspdk serve`) and their parsers. Light on purpose: `-dump` parses
+ * them without loading the server.
  *
  * @module
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Logger } from 'pino';
-import { installCrashGuards, manageProcess } from './lifecycle.ts';
-import { LOG_LEVELS, type LogLevel } from './logger.ts';
-import type { PluginDefinition } from './plugin.ts';
-import { startServer, type RunningServer } from './start.ts';
+import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 
 /** Parsed values of the shared server options. */
 export interface ServerCliOptions {
@@ -66,49 +63,4 @@ export function addServerOptions(command: Command): Command {
     .option('--no-watch-parent', 'keep running when the process that started the server exits')
     .option('--shutdown-grace <ms>', 'on SIGTERM, how long running events may take to finish before the process exits', nonNegativeInteger, 5000)
     .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
-}
-
-/** What {@link serveOrExit} needs besides the parsed options. */
-export interface ServeRequest {
-  readonly plugins: readonly PluginDefinition[];
-  readonly sockets: readonly string[];
-  readonly logger: Logger;
-  /** Called before the process exits (SIGTERM, orphaned, failed to listen). */
-  readonly beforeExit?: () => void;
-}
-
-/**
- * Starts serving with the shared options and manages the process (crash
- * guards, SIGTERM, orphan watchdog). Logs and exits with status 1 when the
- * sockets cannot be listened on, so Kong respawns the server.
- */
-export async function serveOrExit(request: ServeRequest, options: ServerCliOptions): Promise<RunningServer> {
-  const { logger, sockets } = request;
-  installCrashGuards(logger);
-  let running: RunningServer;
-  try {
-    running = await startServer({
-      plugins: request.plugins,
-      sockets,
-      logger,
-      eventTimeoutMs: options.eventTimeout,
-      maxMessageBytes: options.maxMessageSize,
-      mode: options.socketMode,
-      allowInsecureDirectory: options.allowInsecureSocketDir,
-      announcePid: options.serverPid,
-    });
-  } catch (error) {
-    logger.fatal({ err: error, sockets }, 'cannot listen');
-    request.beforeExit?.();
-    process.exit(1);
-  }
-  const server = running.server;
-  manageProcess({
-    logger,
-    liveEvents: () => server.liveEvents,
-    watchParent: options.watchParent,
-    graceMs: options.shutdownGrace,
-    beforeExit: request.beforeExit,
-  });
-  return running;
 }

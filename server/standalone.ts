@@ -7,9 +7,8 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { normalizeLongOptions } from './argv.ts';
-import { createLogger } from './logger.ts';
 import type { PluginDefinition } from './plugin.ts';
-import { SERVER_LONG_OPTIONS, addServerOptions, serveOrExit, type ServerCliOptions } from './server-options.ts';
+import { SERVER_LONG_OPTIONS, addServerOptions, type ServerCliOptions } from './server-options.ts';
 import { writeStdout } from './stdout-guard.ts';
 
 /** Parsed options of a plugin microservice. */
@@ -55,6 +54,8 @@ export async function runStandalone(plugin: PluginDefinition, argv: readonly str
     writeStdout(`${JSON.stringify([plugin.dump])}\n`, () => process.exit(0));
     return;
   }
+  // Loaded only to serve: Kong runs `-dump` at every start, and it needs none of this.
+  const [{ createLogger }, { serveOrExit }] = await Promise.all([import('./logger.ts'), import('./serve-process.ts')]);
   const logger = createLogger(options.logLevel);
   await serveOrExit({ plugins: [plugin], sockets: [socketPathOf(plugin, options)], logger }, options);
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createLogger, declaredPlugins, hostPlugins, startServer } from '../../server/index.ts';
+import { createLogger, declaredPlugins, hostPlugins, startServer } from '../../server/hosting.ts';
 
 const socket = process.argv[2];
 if (socket === undefined) throw new Error('usage: tspdk.js <socket>');

@@ -15,14 +15,16 @@
  * that), and it is lost when the server restarts. Every plugin of a server
  * sees the same keys: prefix yours with the plugin's name.
  *
- * **Cost.** With one worker an operation is a map access and a microtask.
- * With N workers it is one IPC round trip to the primary, tens of µs:
- * fine once or twice per request, not in a loop over many keys.
+ * **Cost.** With one worker an operation is a map access and a promise.
+ * With N workers it is one IPC round trip to the primary, estimated at tens
+ * of µs (up to about 150 µs; to be measured): fine once or twice per
+ * request, not in a loop over many keys or on every PDK call.
  *
  * **Failures.** Bad arguments are refused before anything is sent. When the
  * primary cannot be reached, the promise rejects with a
- * {@link SharedStoreError} of code `SHARED_UNAVAILABLE`; the plugin decides
- * whether to fail open (let the request through) or closed.
+ * {@link SharedStoreError} of code `SHARED_UNAVAILABLE`, and the operation
+ * may or may not have been applied (tspdk does not retry); the plugin
+ * decides whether to fail open (let the request through) or closed.
  *
  * Details, limits and semantics: `docs/shared.md`.
  *

@@ -4,7 +4,9 @@
  * mapped back, and every way a transport can fail.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { shared, SharedStoreError, type SharedValue } from 'tspdk/shared';
 import { SharedStore, type SharedRequest, type SharedResult } from '../../server/shared-store.ts';
 import type * as TransportModule from '../../server/shared-transport.ts';
@@ -256,6 +258,15 @@ describe('hostSharedStore', () => {
     } finally {
       host.close();
     }
+  });
+
+  it('its sweep timer does not keep a process alive', async () => {
+    const module = new URL('../../server/shared.js', import.meta.url).href;
+    const script = `const { shared } = await import(${JSON.stringify(module)}); process.stdout.write(String(await shared.incr('k', 2, { ttlMs: 1000 })));`;
+    const started = Date.now();
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 });
+    assert.equal(stdout, '2');
+    assert.ok(Date.now() - started < 5000, 'the process exited without waiting for the sweep');
   });
 
   it('never throws on junk and checks its options', () => {

@@ -11,7 +11,8 @@
  */
 import type { Logger } from 'pino';
 import { ownerSlot } from '../ids.ts';
-import { isControlMessage, type InstanceRecord, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+import type { SharedStoreHost } from '../shared-transport.ts';
+import { isControlMessage, type InstanceRecord, type PrimaryMessage } from './messages.ts';
 
 /** Sends to one worker. */
 export interface WorkerPort {
@@ -24,18 +25,33 @@ interface Relay {
   readonly seq: number;
 }
 
+/** A status request waiting for every worker's part. */
+interface Gathering {
+  /** The worker that asked, if one did (it gets `statuses` when the gathering ends). */
+  readonly from: number | undefined;
+  readonly done: (statuses: Array<Record<string, unknown>>) => void;
+  readonly waiting: Set<number>;
+  readonly parts: Array<Record<string, unknown>>;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** How long a status gathering waits for slow workers. */
+const GATHER_MS = 1000;
+
 /** Routes control messages between workers. */
 export class Hub {
+  readonly #gatherings = new Map<number, Gathering>();
+  #gatherSeq = 0;
   readonly #ports = new Map<number, WorkerPort>();
   /** Relayed fetches by origin slot. */
   readonly #relays = new Map<number, Relay[]>();
   readonly #logger: Logger;
-  /** Handles messages the hub does not route itself (the shared store). */
-  readonly #other: ((slot: number, message: WorkerMessage) => void) | undefined;
+  /** The store of `tspdk/shared`, when this hub serves it. */
+  readonly #shared: SharedStoreHost | undefined;
 
-  constructor(logger: Logger, other?: (slot: number, message: WorkerMessage) => void) {
+  constructor(logger: Logger, shared?: SharedStoreHost) {
     this.#logger = logger;
-    this.#other = other;
+    this.#shared = shared;
   }
 
   /** Slots of the workers attached now. */
@@ -60,6 +76,10 @@ export class Hub {
       );
     }
     this.#broadcast({ t: 'forget-slot', slot }, slot);
+    for (const [id, gathering] of this.#gatherings) {
+      gathering.waiting.delete(slot);
+      if (gathering.waiting.size === 0) this.#endGathering(id);
+    }
   }
 
   /** A message from worker `slot`. */
@@ -95,10 +115,54 @@ export class Hub {
         this.#broadcast({ t: 'forget', id }, slot);
         return;
       }
+      case 'shared': {
+        const { seq, request } = data;
+        if (!isCount(seq) || this.#shared === undefined) return this.#drop(slot, message);
+        // apply() checks the request itself and never throws.
+        this.#send(slot, { t: 'shared-result', seq, result: this.#shared.apply(request) });
+        return;
+      }
+      case 'status': {
+        const { seq } = data;
+        if (!isCount(seq)) return this.#drop(slot, message);
+        this.#gather(slot, (statuses) => this.#send(slot, { t: 'statuses', seq, statuses }));
+        return;
+      }
+      case 'status-part': {
+        const { gather, status } = data;
+        if (!isCount(gather) || typeof status !== 'object' || status === null) return this.#drop(slot, message);
+        const gathering = this.#gatherings.get(gather);
+        if (gathering === undefined || !gathering.waiting.delete(slot)) return;
+        gathering.parts.push(status as Record<string, unknown>);
+        if (gathering.waiting.size === 0) this.#endGathering(gather);
+        return;
+      }
       default:
-        if (this.#other === undefined) return this.#drop(slot, message);
-        this.#other(slot, message as WorkerMessage);
+        return this.#drop(slot, message);
     }
+  }
+
+  /** Every attached worker's status (`plugin.GetStatus` part); a worker that does not answer within a second is left out. */
+  gatherStatuses(): Promise<Array<Record<string, unknown>>> {
+    return new Promise((resolve) => this.#gather(undefined, resolve));
+  }
+
+  #gather(from: number | undefined, done: (statuses: Array<Record<string, unknown>>) => void): void {
+    const id = ++this.#gatherSeq;
+    const waiting = new Set(this.#ports.keys());
+    const timer = setTimeout(() => this.#endGathering(id), GATHER_MS);
+    timer.unref();
+    this.#gatherings.set(id, { from, done, waiting, parts: [], timer });
+    if (waiting.size === 0) return this.#endGathering(id);
+    for (const port of this.#ports.values()) port.send({ t: 'status-query', gather: id });
+  }
+
+  #endGathering(id: number): void {
+    const gathering = this.#gatherings.get(id);
+    if (gathering === undefined) return;
+    this.#gatherings.delete(id);
+    clearTimeout(gathering.timer);
+    gathering.done(gathering.parts);
   }
 
   /** Sends to worker `slot` if it is attached. */

@@ -13,12 +13,13 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Socket, type Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { manageProcess } from '../lifecycle.ts';
 import { listenUnix, type ListenOptions } from '../listener.ts';
+import { hostSharedStore } from '../shared-transport.ts';
 import { Hub } from './hub.ts';
 import type { PrimaryMessage } from './messages.ts';
 import { WORKER_ENV, type WorkerIdentity } from './role.ts';
@@ -31,7 +32,7 @@ export interface PrimaryOptions {
   readonly plugins: readonly string[];
   readonly logger: Logger;
   readonly listen: ListenOptions;
-  /** Each worker's SIGTERM grace; the primary waits this long plus a margin. */
+  /** How long SIGTERM waits for the events running in every worker. */
   readonly graceMs: number;
   readonly watchParent: boolean;
   /** Pass SIGHUP on to the workers (they reload their plugin code). */
@@ -67,7 +68,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   if (program === undefined) throw new Error('--workers needs a program file to start the workers from');
   const { logger } = options;
   const peers = mkdtempSync(join(tmpdir(), 'tspdk-'));
-  const hub = new Hub(logger);
+  const hub = new Hub(logger, hostSharedStore());
   const workers: WorkerState[] = Array.from({ length: options.workers }, (_, slot) => ({
     slot,
     child: undefined,
@@ -151,7 +152,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         worker.ready = true;
         worker.everReady = true;
         hub.attach(worker.slot, port);
-        logger.debug({ worker: worker.slot, pid: child.pid }, 'worker ready');
+        logger.debug({ worker: worker.slot, workerPid: child.pid }, 'worker ready');
         if (!announced && workers.every((each) => each.everReady)) {
           announced = true;
           logger.info({ sockets: options.sockets, plugins: options.plugins, workers: workers.length }, 'listening');
@@ -181,7 +182,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       if (uptime > STABLE_AFTER_MS) worker.respawnMs = FIRST_RESPAWN_MS;
       const delay = worker.respawnMs;
       worker.respawnMs = Math.min(LAST_RESPAWN_MS, worker.respawnMs * 2);
-      logger.error({ worker: worker.slot, pid: child.pid, code, signal, restartInMs: delay }, 'worker exited; starting a new one');
+      logger.error({ worker: worker.slot, workerPid: child.pid, code, signal, restartInMs: delay }, 'worker exited; starting a new one');
       setTimeout(() => {
         if (!stopping) spawn(worker);
       }, delay).unref();
@@ -197,19 +198,31 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   }
 
   const live = (): WorkerState[] => workers.filter((worker) => worker.child !== undefined && worker.child.exitCode === null && worker.child.signalCode === null);
+  // Stopping drains the whole server, not each worker on its own: a worker
+  // with no event left still carries Kong's connections, on which Steps of
+  // its siblings' events may arrive. When no event runs anywhere the workers
+  // are told to exit; the primary exits once they are gone (or when the
+  // grace period ends, killing what is left).
+  const drain = (): void => {
+    void hub.gatherStatuses().then((statuses) => {
+      const events = statuses.reduce((sum, status) => sum + (typeof status['Events'] === 'number' ? status['Events'] : 0), 0);
+      if (events > 0) return void setTimeout(drain, 20);
+      for (const worker of live()) if (worker.child?.connected === true) worker.child.send({ t: 'exit' } satisfies PrimaryMessage, () => undefined);
+    });
+  };
   manageProcess({
     logger,
     liveEvents: () => live().length,
     liveName: 'liveWorkers',
-    graceMs: options.graceMs + 2000,
+    graceMs: options.graceMs,
     watchParent: options.watchParent,
     onStop: () => {
       stopping = true;
-      for (const worker of live()) worker.child?.kill('SIGTERM');
+      drain();
     },
     beforeExit: () => {
-      // Workers still running after their grace (or an orphaned primary): make sure none outlives it.
-      for (const worker of live()) worker.child?.kill(stopping ? 'SIGKILL' : 'SIGTERM');
+      // Workers still running after the grace period (or an orphaned primary): none outlives it.
+      for (const worker of live()) worker.child?.kill('SIGKILL');
       removePeers();
       options.beforeExit?.();
     },

@@ -15,6 +15,8 @@ import { SlotIdSource } from '../ids.ts';
 import { listenUnix } from '../listener.ts';
 import { PluginServer, type PluginServerOptions } from '../plugin-server.ts';
 import type { PluginDefinition } from '../plugin.ts';
+import { SharedErrorCodes, type SharedRequest, type SharedResult } from '../shared-store.ts';
+import type { SharedTransport } from '../shared-transport.ts';
 import { StepForwarder } from './forwarder.ts';
 import { isControlMessage, type InstanceRecord, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 
@@ -39,6 +41,8 @@ export interface WorkerNodeOptions extends Omit<PluginServerOptions, 'ids' | 'cl
   readonly maxMessageBytes?: number;
   /** How long a replica fetch may take before the instance counts as unknown. Defaults to 5,000 ms. */
   readonly fetchTimeoutMs?: number;
+  /** How long a `tspdk/shared` operation may wait for the primary. Defaults to 5,000 ms. */
+  readonly sharedTimeoutMs?: number;
 }
 
 /** The peer socket of worker `slot`. */
@@ -55,6 +59,8 @@ export class WorkerNode {
   readonly #logger: Logger;
   readonly #sockets = new Set<Socket>();
   readonly #fetches = new Map<number, (record: InstanceRecord | undefined) => void>();
+  readonly #sharedCalls = new Map<number, (result: SharedResult) => void>();
+  readonly #statusCalls = new Map<number, (statuses: ReadonlyArray<Record<string, unknown>>) => void>();
   #peers: Server | undefined;
   #seq = 0;
 
@@ -69,12 +75,13 @@ export class WorkerNode {
         slot: options.slot,
         fetchInstance: (id) => this.#fetch(id),
         instanceClosed: (id) => options.control.send({ t: 'closed', id }),
+        serverStatus: () => this.#serverStatus(),
       },
     });
     this.forwarder = new StepForwarder(options.slot, options.workers, (slot) => peerSocketPath(options.peerDirectory, slot), options.logger, options.maxMessageBytes);
   }
 
-  /** Starts a worker: listens on its peer socket, then tells the primary it is ready. */
+  /** Starts a worker: listens on its peer socket. Call {@link announceReady} once control messages are received. */
   static async start(options: WorkerNodeOptions): Promise<WorkerNode> {
     const node = new WorkerNode(options);
     try {
@@ -90,8 +97,12 @@ export class WorkerNode {
       node.server.close();
       throw error;
     }
-    options.control.send({ t: 'ready' });
     return node;
+  }
+
+  /** Tells the primary that this worker takes connections from now on. */
+  announceReady(): void {
+    this.#options.control.send({ t: 'ready' });
   }
 
   /** Open connections: Kong's and siblings'. */
@@ -125,6 +136,15 @@ export class WorkerNode {
       case 'forget':
         this.server.forgetInstance(data.id);
         return;
+      case 'shared-result':
+        this.#sharedCalls.get(data.seq)?.(data.result);
+        return;
+      case 'status-query':
+        this.#options.control.send({ t: 'status-part', gather: data.gather, status: this.server.status() });
+        return;
+      case 'statuses':
+        this.#statusCalls.get(data.seq)?.(data.statuses);
+        return;
       case 'forget-slot': {
         const dropped = this.server.forgetOrigin(data.slot);
         this.forwarder.drop(data.slot);
@@ -134,6 +154,42 @@ export class WorkerNode {
       default:
         return;
     }
+  }
+
+  /**
+   * The `tspdk/shared` transport of this worker: each operation goes to the
+   * primary's store. Settles `SHARED_UNAVAILABLE` when the primary does not
+   * answer in time or is gone.
+   */
+  readonly sharedTransport: SharedTransport = (request: SharedRequest) => {
+    const seq = (this.#seq = (this.#seq + 1) % Number.MAX_SAFE_INTEGER);
+    const timeoutMs = this.#options.sharedTimeoutMs ?? 5000;
+    return new Promise<SharedResult>((resolve) => {
+      const timer = setTimeout(() => settle(unavailable(`the primary did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const settle = (result: SharedResult): void => {
+        clearTimeout(timer);
+        this.#sharedCalls.delete(seq);
+        resolve(result);
+      };
+      this.#sharedCalls.set(seq, settle);
+      this.#options.control.send({ t: 'shared', seq, request });
+    });
+  };
+
+  async #serverStatus(): Promise<Record<string, unknown>> {
+    const seq = (this.#seq = (this.#seq + 1) % Number.MAX_SAFE_INTEGER);
+    const parts = await new Promise<ReadonlyArray<Record<string, unknown>>>((resolve) => {
+      // The primary answers within its own gathering deadline; this one covers a lost primary.
+      const timer = setTimeout(() => settle([this.server.status()]), 5000);
+      const settle = (statuses: ReadonlyArray<Record<string, unknown>>): void => {
+        clearTimeout(timer);
+        this.#statusCalls.delete(seq);
+        resolve(statuses);
+      };
+      this.#statusCalls.set(seq, settle);
+      this.#options.control.send({ t: 'status', seq });
+    });
+    return mergeStatuses(parts, this.#options.pid ?? process.pid);
   }
 
   /** Stops serving: drops every connection and closes the peer socket. For tests and embedding. */
@@ -166,4 +222,45 @@ export class WorkerNode {
       this.#options.control.send({ t: 'fetch', seq, id });
     });
   }
+}
+
+function unavailable(message: string): SharedResult {
+  return { ok: false, code: SharedErrorCodes.Unavailable, message };
+}
+
+/** One `plugin.GetStatus` answer for the whole server, from its workers' parts. */
+export function mergeStatuses(parts: ReadonlyArray<Record<string, unknown>>, pid: number): Record<string, unknown> {
+  const instances = new Map<unknown, unknown>();
+  let events = 0;
+  let started = 0;
+  let startTime = Infinity;
+  for (const part of parts) {
+    for (const instance of asArray(part['Instances'])) instances.set((instance as { Id?: unknown } | null)?.Id, instance);
+    events += asNumber(part['Events']);
+    started += asNumber(part['EventsStarted']);
+    startTime = Math.min(startTime, asNumber(part['StartTime']) || Infinity);
+  }
+  return {
+    Pid: pid,
+    StartTime: Number.isFinite(startTime) ? startTime : 0,
+    Plugins: parts[0]?.['Plugins'] ?? [],
+    Instances: [...instances.values()],
+    Events: events,
+    EventsStarted: started,
+    Workers: parts.map((part) => ({
+      Worker: part['Worker'],
+      Pid: part['Pid'],
+      Instances: asArray(part['Instances']).length,
+      Events: part['Events'],
+      EventsStarted: part['EventsStarted'],
+    })),
+  };
+}
+
+function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function asNumber(value: unknown): number {
+  return typeof value === 'number' ? value : 0;
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { installCrashGuards, manageProcess } from '../lifecycle.ts';
 import type { PluginDefinition } from '../plugin.ts';
 import type { ServerCliOptions } from '../server-options.ts';
+import { setSharedTransport } from '../shared-transport.ts';
 import type { RunningServer } from '../start.ts';
 import { isControlMessage, type WorkerMessage } from './messages.ts';
 import type { WorkerIdentity } from './role.ts';
@@ -40,13 +41,17 @@ export async function runWorker(
     maxMessageBytes: options.maxMessageSize,
     eventTimeoutMs: options.eventTimeout,
   });
+  // tspdk/shared: one store, in the primary, for every worker.
+  setSharedTransport(node.sharedTransport);
   process.on('message', (message: unknown, handle: unknown) => {
     if (isControlMessage(message) && message.t === 'conn') {
       if (handle instanceof Socket) node.accept(handle);
       return;
     }
+    if (isControlMessage(message) && message.t === 'exit') process.exit(0);
     node.receive(message);
   });
+  node.announceReady();
   manageProcess({ logger, liveEvents: () => node.server.liveEvents, graceMs: options.shutdownGrace, watchParent: false });
   // The primary is gone without stopping its workers first (killed, crashed, or
   // orphaned and exiting): to Kong the server is one process, so the whole

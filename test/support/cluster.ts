@@ -8,7 +8,7 @@
  */
 import type { Server, Socket } from 'node:net';
 import { Hub } from '../../server/cluster/hub.ts';
-import { WorkerNode } from '../../server/cluster/worker-node.ts';
+import { mergeStatuses, WorkerNode } from '../../server/cluster/worker-node.ts';
 import { listenUnix } from '../../server/listener.ts';
 import { silentLogger } from '../../server/logger.ts';
 import type { PluginDefinition } from '../../server/plugin.ts';
@@ -64,6 +64,7 @@ export async function startLocalCluster(
     });
     const toNode = later((message) => node.receive(message));
     hub.attach(slot, { send: toNode });
+    node.announceReady();
     nodes.push(node);
   }
   let next = 0;
@@ -85,8 +86,10 @@ export async function startLocalCluster(
         return sum((node) => node.server.liveInstances);
       },
       status() {
-        const statuses = nodes.map((node) => node.server.status());
-        return { ...statuses[0], EventsStarted: statuses.reduce((total, status) => total + (status['EventsStarted'] as number), 0) };
+        return mergeStatuses(
+          nodes.map((node) => node.server.status()),
+          options.pid ?? process.pid,
+        );
       },
     },
     get connections() {

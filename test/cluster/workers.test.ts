@@ -6,13 +6,14 @@
  * counts across workers, SIGTERM and SIGHUP reach every worker.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { KongHost } from '../../testing/host/kong-host.ts';
 import { tempDirectory, waitFor } from '../support/server.ts';
+import { spawnServer, type Spawned } from '../reliability/spawn.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -21,11 +22,8 @@ const COUNTER = join(here, '..', 'fixtures', 'counter.js');
 const RELY = join(here, '..', 'reliability', 'fixtures', 'rely.js');
 const CLI = join(root, 'cli', 'main.js');
 
-interface Server {
-  readonly child: ChildProcess;
+interface Server extends Spawned {
   readonly socket: string;
-  stderr(): string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const directories: string[] = [];
@@ -35,23 +33,14 @@ after(() => {
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
 });
 
-/** Starts `args` (a program and its arguments) as Kong would, and waits for "listening". */
-async function start(args: readonly string[], socketName = 'plugin.socket'): Promise<Server> {
+/** Starts `args` (a program and its arguments) on a fresh socket, as Kong would, and waits for "listening". */
+async function start(args: readonly string[]): Promise<Server> {
   const directory = tempDirectory();
   directories.push(directory);
-  const socket = join(directory, socketName);
-  const child = spawn(process.execPath, [...args, '--socket', socket], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  let gone = false;
-  void exited.then(() => (gone = true));
-  await waitFor(() => stderr.includes('"msg":"listening"') || gone, 30_000, 'the server to listen');
-  if (gone) throw new Error(`the server exited before listening: ${stderr}`);
-  return { child, socket, stderr: () => stderr, exited };
+  const socket = join(directory, 'plugin.socket');
+  const spawned = await spawnServer([...args, '--socket', socket], 30_000);
+  children.push(spawned.child);
+  return { ...spawned, socket };
 }
 
 /** The pids of `pid`'s child processes (Linux). */

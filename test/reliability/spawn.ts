@@ -24,7 +24,12 @@ export interface Spawned {
 export async function spawnRely(socket: string, args: readonly string[] = [], timeoutMs = 60_000): Promise<Spawned> {
   // TSPDK_TEST_WORKERS=N: the same tests against a primary and N worker processes.
   const workers = TEST_WORKERS > 1 ? ['--workers', String(TEST_WORKERS)] : [];
-  const child = spawn(process.execPath, [RELY, '--socket', socket, ...workers, ...args], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawnServer([RELY, '--socket', socket, ...workers, ...args], timeoutMs);
+}
+
+/** Runs `node <args>` as Kong runs a plugin server (empty environment); resolves once it logs "listening". */
+export async function spawnServer(args: readonly string[], timeoutMs = 60_000): Promise<Spawned> {
+  const child = spawn(process.execPath, args, { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

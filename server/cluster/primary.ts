@@ -97,6 +97,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   };
 
   const handOver = (socket: Socket, attempts = 0): void => {
+    // A connection Kong drops while it waits here must not raise an unhandled 'error'.
+    if (attempts === 0) socket.on('error', () => undefined);
     if (socket.destroyed) return;
     const worker = nextReady();
     if (worker === undefined || worker.child === undefined) {
@@ -184,9 +186,23 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       worker.respawnMs = Math.min(LAST_RESPAWN_MS, worker.respawnMs * 2);
       logger.error({ worker: worker.slot, workerPid: child.pid, code, signal, restartInMs: delay }, 'worker exited; starting a new one');
       setTimeout(() => {
-        if (!stopping) spawn(worker);
+        if (!stopping) respawn(worker);
       }, delay).unref();
     });
+  };
+
+  /** Spawns again, retrying later when even fork fails (out of processes or memory). */
+  const respawn = (worker: WorkerState): void => {
+    try {
+      spawn(worker);
+    } catch (error) {
+      const delay = worker.respawnMs;
+      worker.respawnMs = Math.min(LAST_RESPAWN_MS, worker.respawnMs * 2);
+      logger.error({ err: error, worker: worker.slot, retryInMs: delay }, 'cannot start a worker process');
+      setTimeout(() => {
+        if (!stopping) respawn(worker);
+      }, delay).unref();
+    }
   };
 
   const listeners: Server[] = [];

@@ -12,6 +12,7 @@ import { kongConfLayouts, parseKongVersion, renderKongConf, type ConfFormat, typ
 import { loadForTool } from './load.ts';
 import { CliError, printResult } from './output.ts';
 import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
+import { workerCount } from '../server/server-options.ts';
 import { selectPlugins } from './serve.ts';
 
 /** Options of `tspdk kong-conf`. */
@@ -22,6 +23,7 @@ export interface KongConfCommandOptions {
   readonly kongVersion?: KongVersion;
   readonly layout?: LayoutId;
   readonly format: ConfFormat;
+  readonly workers?: string;
 }
 
 /** Absolute path of this CLI's entry point (`dist/cli/main.js`). */
@@ -40,9 +42,16 @@ async function runKongConf(paths: string[], options: KongConfCommandOptions): Pr
     cli: cliPath(),
     kongVersion: options.kongVersion,
     layout: options.layout,
+    workers: options.workers,
   };
   if (kongConfLayouts(confOptions).length === 0) throw new CliError(`layout ${options.layout ?? ''} does not work on that Kong version`, 2);
   await printResult(renderKongConf(confOptions, options.format));
+}
+
+/** Checks `--workers` as the server will, and keeps its text (`auto` must stay `auto`: it counts the CPUs where Kong runs). */
+function workersText(value: string): string {
+  workerCount(value);
+  return value;
 }
 
 function kongVersion(value: string): KongVersion {
@@ -60,6 +69,7 @@ export function kongConfCommand(): Command {
     .option('--kong-prefix <dir>', "Kong's prefix: sockets and pid files go there", DEFAULT_KONG_PREFIX)
     .option('--node <path>', 'the node binary Kong should run', process.execPath)
     .option('--kong-version <x.y>', 'only print layouts that work on this Kong version', kongVersion)
+    .option('--workers <n|auto>', 'worker processes of each server Kong starts (see docs/multicore.md)', workersText)
     .addOption(new Option('--layout <id>', 'print one layout').choices(['per-plugin', 'shared', 'shared-single']))
     .addOption(new Option('--format <format>', 'kong.conf lines, environment lines, or both with comments').choices(['both', 'conf', 'env']).default('both'))
     .action((paths: string[], options: KongConfCommandOptions) => runKongConf(paths, options));

@@ -44,6 +44,8 @@ export interface KongConfOptions {
   readonly kongVersion?: KongVersion;
   /** Only this layout. */
   readonly layout?: LayoutId;
+  /** `--workers` of the servers Kong starts (`auto` or a count); left out when absent or 1. */
+  readonly workers?: string;
 }
 
 /** Layout identifiers. */
@@ -123,6 +125,7 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
   const socketOf = (name: string): string => `${prefix}/${name}.socket`;
   const dumpOne = (plugin: ConfPlugin): string => command([node, cli, 'dump', plugin.file, '--plugin', plugin.name]);
   const first = names[0] ?? '';
+  const workers = options.workers === undefined || options.workers === '1' ? [] : ['--workers', options.workers];
 
   const perPlugin: Layout = {
     id: 'per-plugin',
@@ -136,7 +139,9 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
     entries: options.plugins.map((plugin) => ({
       name: plugin.name,
       socket: socketOf(plugin.name),
-      startCmd: command([node, cli, 'serve', plugin.file, '--plugin', plugin.name, '--kong-prefix', prefix, '--pid-file', `${prefix}/${plugin.name}.tspdk.pid`]),
+      startCmd: command([
+        node, cli, 'serve', plugin.file, '--plugin', plugin.name, '--kong-prefix', prefix, '--pid-file', `${prefix}/${plugin.name}.tspdk.pid`, ...workers,
+      ]),
       queryCmd: dumpOne(plugin),
     })),
     worksOn: () => true,
@@ -163,7 +168,7 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
       name: plugin.name,
       socket: socketOf(plugin.name),
       ...(index === 0
-        ? { startCmd: command([node, cli, 'serve', ...files, '--plugin', names.join(','), '--kong-prefix', prefix, '--pid-file', `${prefix}/tspdk.pid`]) }
+        ? { startCmd: command([node, cli, 'serve', ...files, '--plugin', names.join(','), '--kong-prefix', prefix, '--pid-file', `${prefix}/tspdk.pid`, ...workers]) }
         : {}),
       queryCmd: dumpOne(plugin),
     })),
@@ -187,7 +192,7 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
         socket: socketOf(SHARED_ENTRY),
         startCmd: command([
           node, cli, 'serve', ...files, '--plugin', names.join(','), '--kong-prefix', prefix,
-          '--socket', socketOf(SHARED_ENTRY), '--pid-file', `${prefix}/tspdk.pid`,
+          '--socket', socketOf(SHARED_ENTRY), '--pid-file', `${prefix}/tspdk.pid`, ...workers,
         ]),
         queryCmd: command([node, cli, 'dump', ...files, '--plugin', names.join(',')]),
       },

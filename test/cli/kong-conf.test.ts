@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { KongHost } from '../../testing/host/kong-host.ts';
 import { parseKongVersion, propertyName, shellQuote, type KongVersion } from '../../cli/kong-conf.ts';
@@ -217,6 +218,34 @@ describe('tspdk kong-conf', () => {
       rmSync(prefix, { recursive: true, force: true });
     });
   }
+
+  it('passes --workers to every start command, and the server Kong starts runs that many workers', async () => {
+    const prefix = scratch.directory();
+    const [layout] = kongConf(prefix, ['--layout', 'shared', '--workers', '2']);
+    const starts = [...(layout?.conf ?? new Map<string, string>())].filter(([key]) => key.endsWith('_start_cmd'));
+    assert.equal(starts.length, 1);
+    const startCmd = starts[0]?.[1] ?? '';
+    assert.match(startCmd, / --workers 2$/);
+    const child = startProcess('/bin/sh', ['-c', `exec ${startCmd}`]);
+    children.push(child);
+    await child.waitForLog('"listening"');
+    assert.match(child.stderr(), /"workers":2/);
+    const host = new KongHost({ socket: join(prefix, 'beta-two.socket') });
+    try {
+      assert.equal((await host.call('plugin.StartInstance', { Name: 'beta-two', Config: '{}' })).error, null);
+    } finally {
+      host.close();
+    }
+    child.process.kill('SIGTERM');
+    assert.equal(await child.exited(), 0);
+    // `auto` stays `auto`: it counts the CPUs of the machine Kong runs on.
+    for (const printed of kongConf(prefix, ['--workers', 'auto'])) {
+      for (const [key, value] of printed.conf) if (key.endsWith('_start_cmd')) assert.match(value, / --workers auto$/, key);
+    }
+    const refused = runCli(['kong-conf', FIXTURES, '--kong-prefix', prefix, '--workers', '0']);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /expected a number of workers from 1 to 64, or auto/);
+  });
 
   it('quotes arguments for /bin/sh and parses Kong versions', () => {
     assert.equal(shellQuote('/opt/tspdk/dist/cli/main.js'), '/opt/tspdk/dist/cli/main.js');

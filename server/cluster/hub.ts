@@ -137,6 +137,10 @@ export class Hub {
         if (gathering.waiting.size === 0) this.#endGathering(gather);
         return;
       }
+      case 'ready':
+      case 'conn-closed':
+        // Connection bookkeeping: the process primary handles these itself.
+        return;
       default:
         return this.#drop(slot, message);
     }

@@ -23,6 +23,8 @@ export interface InstanceRecord {
 export type WorkerMessage =
   /** Serving: its peer socket listens and it accepts connections. */
   | { readonly t: 'ready' }
+  /** A connection from Kong that the primary handed over has closed (the primary balances by open connections). */
+  | { readonly t: 'conn-closed' }
   /** Asks the origin of instance `id` for its record; answered by `fetched`. */
   | { readonly t: 'fetch'; readonly seq: number; readonly id: number }
   /** Answers a `fetch` relayed from worker `to`. */

@@ -46,6 +46,10 @@ export interface PrimaryOptions {
 const FIRST_RESPAWN_MS = 100;
 const LAST_RESPAWN_MS = 10_000;
 const STABLE_AFTER_MS = 60_000;
+/** At start, how long connections wait for the slowest worker once the first is ready. */
+const START_GATE_MS = 3000;
+/** After a crash, how long new connections wait for the replacement, beyond its respawn delay. */
+const RESPAWN_HOLD_MS = 1500;
 
 interface WorkerState {
   readonly slot: number;
@@ -54,6 +58,10 @@ interface WorkerState {
   startedAt: number;
   respawnMs: number;
   everReady: boolean;
+  /** Kong's connections handed to this worker and not closed yet (the worker reports closes). */
+  connections: number;
+  /** After a crash: until when new connections wait for this worker's replacement. */
+  holdUntil: number;
 }
 
 /** A connection waiting for a ready worker. */
@@ -76,39 +84,61 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     startedAt: 0,
     respawnMs: FIRST_RESPAWN_MS,
     everReady: false,
+    connections: 0,
+    holdUntil: 0,
   }));
   const waiting: Waiting[] = [];
   const waitMs = options.connectionWaitMs ?? 10_000;
   let next = 0;
   let stopping = false;
   let announced = false;
+  let startGate: NodeJS.Timeout | undefined;
 
   const removePeers = (): void => rmSync(peers, { recursive: true, force: true });
 
+  /**
+   * The ready worker with the fewest open connections (ties in turn). Kong
+   * keeps its pooled connections for as long as they are busy, so the spread
+   * chosen here lasts: a worker that was starting or respawning while others
+   * took connections gets the next ones until the counts even out.
+   */
   const nextReady = (): WorkerState | undefined => {
+    let best: WorkerState | undefined;
     for (let i = 0; i < workers.length; i++) {
       const worker = workers[(next + i) % workers.length];
-      if (worker?.ready === true && worker.child?.connected === true) {
-        next = (worker.slot + 1) % workers.length;
-        return worker;
-      }
+      if (worker?.ready !== true || worker.child?.connected !== true) continue;
+      if (best === undefined || worker.connections < best.connections) best = worker;
     }
-    return undefined;
+    if (best !== undefined) next = (best.slot + 1) % workers.length;
+    return best;
+  };
+  // At start, connections wait (up to START_GATE_MS) until every worker is ready, so that the first ones do not all go to the first worker up.
+  let gateOpen = false;
+  /**
+   * Whether new connections wait for a worker that is coming back: after a
+   * crash Kong reconnects at once, and without the wait every new connection
+   * would go to the survivors and stay there. Bounded: the respawn delay plus
+   * RESPAWN_HOLD_MS, and only while that delay is short.
+   */
+  const holding = (): boolean => {
+    const now = Date.now();
+    return workers.some((worker) => !worker.ready && now < worker.holdUntil);
   };
 
-  const handOver = (socket: Socket, attempts = 0): void => {
-    // A connection Kong drops while it waits here must not raise an unhandled 'error'.
-    if (attempts === 0) socket.on('error', () => undefined);
+  const handOver = (socket: Socket, since = Date.now(), attempts = 0): void => {
     if (socket.destroyed) return;
-    const worker = nextReady();
+    const worker = gateOpen && !holding() ? nextReady() : undefined;
     if (worker === undefined || worker.child === undefined) {
-      waiting.push({ socket, since: Date.now() });
+      waiting.push({ socket, since });
       return;
     }
-    worker.child.send({ t: 'conn' } satisfies PrimaryMessage, socket, { keepOpen: false }, (error) => {
+    worker.connections++;
+    const child = worker.child;
+    child.send({ t: 'conn' } satisfies PrimaryMessage, socket, { keepOpen: false }, (error) => {
       if (error === null || error === undefined) return;
+      if (worker.child === child) worker.connections--;
       if (attempts + 1 >= workers.length) socket.destroy();
-      else handOver(socket, attempts + 1);
+      else handOver(socket, since, attempts + 1);
     });
   };
 
@@ -116,10 +146,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     const now = Date.now();
     for (const entry of waiting.splice(0)) {
       if (now - entry.since > waitMs) entry.socket.destroy();
-      else handOver(entry.socket);
+      else handOver(entry.socket, entry.since);
     }
   };
   const waitingSweep = setInterval(() => {
+    if (waiting.length > 0 && gateOpen && !holding()) flush();
     const now = Date.now();
     for (let i = waiting.length - 1; i >= 0; i--) {
       const entry = waiting[i];
@@ -129,7 +160,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         logger.warn({ waitedMs: now - entry.since }, 'no worker was ready for a connection from Kong; closed it');
       }
     }
-  }, 1000);
+  }, 100);
   waitingSweep.unref();
 
   const spawn = (worker: WorkerState): void => {
@@ -142,6 +173,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     });
     worker.child = child;
     worker.ready = false;
+    worker.connections = 0;
     worker.startedAt = Date.now();
     const port = {
       send(message: PrimaryMessage): void {
@@ -149,22 +181,42 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       },
     };
     child.on('message', (message: unknown) => {
-      if (typeof message === 'object' && message !== null && (message as { t?: unknown }).t === 'ready') {
-        if (worker.child !== child || worker.ready) return;
-        worker.ready = true;
-        worker.everReady = true;
-        hub.attach(worker.slot, port);
-        logger.debug({ worker: worker.slot, workerPid: child.pid }, 'worker ready');
-        if (!announced && workers.every((each) => each.everReady)) {
-          announced = true;
-          logger.info({ sockets: options.sockets, plugins: options.plugins, workers: workers.length }, 'listening');
-        }
-        flush();
+      const type = typeof message === 'object' && message !== null ? (message as { t?: unknown }).t : undefined;
+      if (type === 'conn-closed') {
+        if (worker.child === child && worker.connections > 0) worker.connections--;
         return;
       }
-      hub.receive(worker.slot, message);
+      if (type !== 'ready') return hub.receive(worker.slot, message);
+      if (worker.child !== child || worker.ready) return;
+      worker.ready = true;
+      worker.everReady = true;
+      hub.attach(worker.slot, port);
+      logger.debug({ worker: worker.slot, workerPid: child.pid }, 'worker ready');
+      if (!announced && workers.every((each) => each.everReady)) {
+        announced = true;
+        gateOpen = true;
+        logger.info({ sockets: options.sockets, plugins: options.plugins, workers: workers.length }, 'listening');
+      } else if (!gateOpen && startGate === undefined) {
+        startGate = setTimeout(() => {
+          gateOpen = true;
+          flush();
+        }, START_GATE_MS);
+        startGate.unref();
+      }
+      if (gateOpen) flush();
     });
     child.on('error', (error) => logger.error({ err: error, worker: worker.slot }, 'worker process error'));
+    // The IPC channel closes as the worker dies, often before 'exit' is seen:
+    // from then on it gets no connection, and new ones wait for its replacement.
+    child.once('disconnect', () => {
+      if (worker.child !== child || !worker.ready) return;
+      worker.ready = false;
+      hub.detach(worker.slot);
+      const uptime = Date.now() - worker.startedAt;
+      const delay = uptime > STABLE_AFTER_MS ? FIRST_RESPAWN_MS : worker.respawnMs;
+      // Hold new connections for a replacement that comes soon; a worker in a crash loop is not waited for.
+      worker.holdUntil = !stopping && delay <= 1000 ? Date.now() + delay + RESPAWN_HOLD_MS : 0;
+    });
     child.once('exit', (code, signal) => {
       if (worker.child !== child) return;
       worker.child = undefined;
@@ -184,6 +236,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       if (uptime > STABLE_AFTER_MS) worker.respawnMs = FIRST_RESPAWN_MS;
       const delay = worker.respawnMs;
       worker.respawnMs = Math.min(LAST_RESPAWN_MS, worker.respawnMs * 2);
+      worker.holdUntil = delay <= 1000 ? Math.max(worker.holdUntil, Date.now() + delay + RESPAWN_HOLD_MS) : 0;
       logger.error({ worker: worker.slot, workerPid: child.pid, code, signal, restartInMs: delay }, 'worker exited; starting a new one');
       setTimeout(() => {
         if (!stopping) respawn(worker);
@@ -198,6 +251,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     } catch (error) {
       const delay = worker.respawnMs;
       worker.respawnMs = Math.min(LAST_RESPAWN_MS, worker.respawnMs * 2);
+      worker.holdUntil = delay <= 1000 ? Math.max(worker.holdUntil, Date.now() + delay + RESPAWN_HOLD_MS) : 0;
       logger.error({ err: error, worker: worker.slot, retryInMs: delay }, 'cannot start a worker process');
       setTimeout(() => {
         if (!stopping) respawn(worker);
@@ -207,7 +261,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
 
   const listeners: Server[] = [];
   try {
-    for (const path of options.sockets) listeners.push(await listenUnix(path, handOver, { ...options.listen, pauseOnConnect: true }));
+    const accept = (socket: Socket): void => {
+      // A connection Kong drops while it waits here must not raise an unhandled 'error'.
+      socket.on('error', () => undefined);
+      handOver(socket);
+    };
+    for (const path of options.sockets) listeners.push(await listenUnix(path, accept, { ...options.listen, pauseOnConnect: true }));
   } catch (error) {
     removePeers();
     throw error;

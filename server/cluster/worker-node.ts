@@ -114,6 +114,7 @@ export class WorkerNode {
   accept(socket: Socket): void {
     const options = this.#options;
     this.#track(socket);
+    socket.once('close', () => options.control.send({ t: 'conn-closed' }));
     new Connection(socket, this.server, this.#logger, {
       announcePid: options.announcePid,
       pid: options.pid,

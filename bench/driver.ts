@@ -282,7 +282,7 @@ export class KongHost {
         done();
         return;
       }
-      const value = this.#result(method, bound);
+      const value = this.#result(method, call?.Args ?? [], bound);
       const step = value === null ? new HostMap([['EventId', eventId as number]]) : new HostMap([['EventId', eventId as number], ['Data', value]]);
       worker.call('plugin.Step', step, onReply);
     };
@@ -290,10 +290,12 @@ export class KongHost {
   }
 
   /** What Kong's PDK would return. */
-  #result(method: string, bound: Bound): HostValue {
+  #result(method: string, args: readonly unknown[], bound: Bound): HostValue {
     switch (method) {
-      case 'kong.request.get_header':
-        return 'example.com';
+      case 'kong.request.get_header': {
+        const name = args[0];
+        return (typeof name === 'string' ? bound.scenario.headers?.[name] : undefined) ?? 'example.com';
+      }
       case 'kong.request.get_raw_body':
         return bound.bodyValue;
       default:

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * CPU time the process has used, in microseconds. Prefers
@@ -34,4 +34,61 @@ export function memory(pid: number): { rss: number; peak: number } {
     return match === null ? Number.NaN : Number(match[1]) * 1024;
   };
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/**
+ * CPU time of every thread of the process, in microseconds: the sum of
+ * `/proc/<pid>/task/<tid>/schedstat`. (`/proc/<pid>/schedstat` alone counts
+ * only the main thread, not V8's GC helpers or libuv's pool; threads that
+ * have exited are not counted, and Node's threads live as long as the
+ * process.) 0 when the process is gone.
+ */
+export function threadsCpuMicros(pid: number): number {
+  let total = 0;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of tids) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return total;
+}
+
+/** `pid` and all its descendants (children read from `/proc/<pid>/task/<tid>/children`). */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const visit = (p: number): void => {
+    out.push(p);
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return;
+    }
+    for (const tid of tids) {
+      let children = '';
+      try {
+        children = readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const child of children.split(' ')) if (child.trim() !== '') visit(Number(child));
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/** CPU µs (all threads) of each process of the tree rooted at `pid`. */
+export function treeCpuMicros(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const p of processTree(pid)) out.set(p, threadsCpuMicros(p));
+  return out;
 }

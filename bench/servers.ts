@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ export type ServerName = 'floor' | 'tspdk' | 'kong-pdk';
 
 /** A server process listening on `socket`. */
 export interface RunningProcess {
-  readonly name: ServerName;
+  readonly name: string;
   readonly pid: number;
   readonly socket: string;
   /** What the process wrote to stderr (for failure reports). */
@@ -49,9 +49,45 @@ function command(name: ServerName, dir: string): { args: string[]; socket: strin
 }
 
 /** Spawns `name` and waits until its socket accepts connections. */
-export async function startProcess(name: ServerName, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
-  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
-  const { args, socket } = command(name, dir);
+export function startProcess(name: ServerName, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
+  return spawnServer(name, (dir) => command(name, dir), extraNodeArgs);
+}
+
+/** The plugin files `tspdk serve` gets in the workers bench. */
+export const SERVE_PLUGINS = [join(ROOT, 'dist', 'examples', 'hello.js'), join(ROOT, 'dist', 'bench', 'plugins', 'hmac.js')];
+
+/**
+ * `tspdk serve` of examples/hello.ts and bench/plugins/hmac.ts on one socket,
+ * as a user would run it; `workers` is passed as `--workers <workers>` when
+ * given (the option of issue 9), left out otherwise (one process).
+ */
+export function startServe(workers?: string, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
+  const label = workers === undefined ? 'tspdk serve' : `tspdk serve --workers ${workers}`;
+  return spawnServer(
+    label,
+    (dir) => {
+      const socket = join(dir, 'tspdk.sock');
+      const args = [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', ...SERVE_PLUGINS, '--socket', socket, '--log-level', 'warn'];
+      if (workers !== undefined) args.push('--workers', workers);
+      return { args, socket };
+    },
+    extraNodeArgs,
+  );
+}
+
+/** Whether this build's `tspdk serve` has `--workers` (issue 9). */
+export function serveHasWorkers(): boolean {
+  const help = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--help'], { encoding: 'utf8' });
+  return help.stdout.includes('--workers');
+}
+
+async function spawnServer(
+  name: string,
+  command: (dir: string) => { args: string[]; socket: string },
+  extraNodeArgs: readonly string[],
+): Promise<RunningProcess> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name.split(' ')[0] as string}-`));
+  const { args, socket } = command(dir);
   const child: ChildProcess = spawn(process.execPath, [...extraNodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

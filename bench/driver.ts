@@ -132,9 +132,15 @@ export class KongHost {
   #drained: (() => void) | undefined;
   #pick = 0;
 
-  constructor(path: string, workers = 2) {
+  /**
+   * `path` is the server's socket; with several paths, simulated nginx
+   * worker `i` connects to `paths[i % paths.length]` (one server process
+   * per nginx worker: the ideal split the workers bench compares with).
+   */
+  constructor(path: string | readonly string[], workers = 2) {
     const decoder = new Decoder();
-    for (let i = 0; i < workers; i++) this.#workers.push(new Worker(path, decoder));
+    const paths = typeof path === 'string' ? [path] : path;
+    for (let i = 0; i < workers; i++) this.#workers.push(new Worker(paths[i % paths.length] as string, decoder));
   }
 
   /** Starts one instance of each scenario's plugin per worker, as Kong does lazily. */

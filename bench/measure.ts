@@ -5,7 +5,7 @@
  * @module
  */
 import { KongHost, quantile } from './driver.ts';
-import { cpuMicros, memory, treeCpuMicros } from './proc.ts';
+import { cpuMicros, machineBusyMicros, memory, treeCpuMicros } from './proc.ts';
 import type { Scenario } from './scenarios.ts';
 import { startProcess, type RunningProcess, type ServerName } from './servers.ts';
 
@@ -68,10 +68,18 @@ export async function measureLoad(
 export interface TreeCellFigures extends CellFigures {
   /** CPU µs per event of the whole tree, every thread of every process. */
   readonly treeCpuMicrosPerEvent: number;
-  /** CPU µs of each process of the tree over the window, the root (primary) first. */
+  /** CPU µs of each process of the tree over the window, the root (primary) first (roots first with several roots). */
   readonly processCpuMicros: readonly number[];
+  /** How many independent root processes the server is (1, or N for N separate single-process servers). */
+  readonly rootCount: number;
   /** CPU µs per event of the bench process itself (the driver: all its threads). */
   readonly driverCpuMicrosPerEvent: number;
+  /**
+   * Cores' worth of CPU that other processes of the machine (not the server,
+   * not the driver) used during the window: the machine's busy time minus
+   * both, over the window's length.
+   */
+  readonly otherCores: number;
   /** Sum of the processes' RSS at the end of the window, bytes. */
   readonly treeRss: number;
 }
@@ -89,7 +97,9 @@ export async function measureTreeLoad(
   options: LoadOptions,
 ): Promise<TreeCellFigures> {
   const proc = await start();
-  const host = new KongHost(proc.socket);
+  const host = new KongHost(proc.sockets ?? proc.socket);
+  const roots = proc.pids ?? [proc.pid];
+  const treesCpu = (): Map<number, number> => new Map(roots.flatMap((pid) => [...treeCpuMicros(pid)]));
   try {
     await host.start(scenarios);
     await host.verify();
@@ -97,15 +107,19 @@ export async function measureTreeLoad(
     let treeEnd = new Map<number, number>();
     let driverStart = 0;
     let driverEnd = 0;
+    let busyStart = 0;
+    let busyEnd = 0;
     const window = await host.run(concurrency, options.warmupMs, options.durationMs, (phase) => {
       if (phase === 'start') {
-        treeStart = treeCpuMicros(proc.pid);
+        treeStart = treesCpu();
         const usage = process.cpuUsage();
         driverStart = usage.user + usage.system;
+        busyStart = machineBusyMicros();
       } else {
+        busyEnd = machineBusyMicros();
         const usage = process.cpuUsage();
         driverEnd = usage.user + usage.system;
-        treeEnd = treeCpuMicros(proc.pid);
+        treeEnd = treesCpu();
       }
     });
     const processCpuMicros = [...treeEnd].map(([pid, end]) => end - (treeStart.get(pid) ?? 0));
@@ -124,7 +138,9 @@ export async function measureTreeLoad(
       cpuMicrosPerEvent: treeCpu / window.events,
       treeCpuMicrosPerEvent: treeCpu / window.events,
       processCpuMicros,
+      rootCount: roots.length,
       driverCpuMicrosPerEvent: (driverEnd - driverStart) / window.events,
+      otherCores: (busyEnd - busyStart - treeCpu - (driverEnd - driverStart)) / (window.seconds * 1_000_000),
       p50Ms: quantile(window.latencies, 0.5),
       p99Ms: quantile(window.latencies, 0.99),
       events: window.events,

@@ -91,3 +91,17 @@ export function treeCpuMicros(pid: number): Map<number, number> {
   for (const p of processTree(pid)) out.set(p, threadsCpuMicros(p));
   return out;
 }
+
+/**
+ * CPU time all processes of the machine have used, in microseconds (from the
+ * `cpu` line of `/proc/stat`, clock ticks of 10 ms: busy = everything but
+ * idle and iowait). With the server's and the driver's own CPU over the same
+ * window, the rest is what other jobs on the machine took.
+ */
+export function machineBusyMicros(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return ((total - idle) * 1_000_000) / 100;
+}

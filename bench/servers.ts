@@ -24,6 +24,9 @@ export interface RunningProcess {
   readonly name: string;
   readonly pid: number;
   readonly socket: string;
+  /** Set when the "server" is several independent processes: every root pid, and the socket of each. */
+  readonly pids?: readonly number[];
+  readonly sockets?: readonly string[];
   /** What the process wrote to stderr (for failure reports). */
   stderr(): string;
   stop(): Promise<void>;
@@ -73,6 +76,27 @@ export function startServe(workers?: string, extraNodeArgs: readonly string[] = 
     },
     extraNodeArgs,
   );
+}
+
+/**
+ * `count` independent single-process `tspdk serve` processes, one per
+ * simulated nginx worker: no primary, a perfect split of the load. The
+ * ceiling `--workers <count>` could reach with this driver on this machine.
+ */
+export async function startServeProcesses(count: number): Promise<RunningProcess> {
+  const procs = await Promise.all(Array.from({ length: count }, () => startServe()));
+  const first = procs[0] as RunningProcess;
+  return {
+    name: `${count} × tspdk serve`,
+    pid: first.pid,
+    socket: first.socket,
+    pids: procs.map((p) => p.pid),
+    sockets: procs.map((p) => p.socket),
+    stderr: () => procs.map((p) => p.stderr()).join(''),
+    async stop() {
+      await Promise.all(procs.map((p) => p.stop()));
+    },
+  };
 }
 
 /** Whether this build's `tspdk serve` has `--workers` (issue 9). */

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { KongHost } from './driver.ts';
 import { measureTreeLoad, type LoadOptions, type TreeCellFigures } from './measure.ts';
 import { HELLO, hmac, type Scenario } from './scenarios.ts';
-import { ROOT, kongPdkAvailable, serveHasWorkers, startProcess, startServe, type RunningProcess } from './servers.ts';
+import { ROOT, kongPdkAvailable, serveHasWorkers, startProcess, startServe, startServeProcesses, type RunningProcess } from './servers.ts';
 
 /** Options of the workers section. */
 export interface WorkersBenchOptions {
@@ -92,6 +92,8 @@ export async function runWorkersBench(options: WorkersBenchOptions, log: (line: 
     variants.push({ name: 'tspdk w=1', start: () => startServe() });
     notes.push('this build of `tspdk serve` has no --workers option: single-process figures only (no scaling ratios)');
   }
+  // The ceiling with this driver on this machine: one single-process server per simulated nginx worker.
+  variants.push({ name: 'tspdk 2 procs', start: () => startServeProcesses(2) });
   if (withKongPdk) variants.push({ name: 'kong-pdk', start: () => startProcess('kong-pdk') });
   else notes.push('kong-pdk is not installed (npm --prefix bench ci): no kong-pdk column');
   for (const note of notes) log(`  note: ${note}`);
@@ -143,6 +145,7 @@ export async function runWorkersBench(options: WorkersBenchOptions, log: (line: 
         busiestWorkerShare: median(list.map(busiestShare)),
         processes: median(list.map((f) => f.processCpuMicros.length)),
         treeRssMB: median(list.map((f) => f.treeRss / 2 ** 20)),
+        otherCores: median(list.map((f) => f.otherCores)),
       };
     }
   }
@@ -154,11 +157,12 @@ export async function runWorkersBench(options: WorkersBenchOptions, log: (line: 
     return median(as.map((f, i) => (f[key] as number) / ((bs[i]?.[key] as number | undefined) ?? Number.NaN)));
   };
   const ratios: Record<string, Summary> = {};
-  const widest = variants.filter((v) => v.name.startsWith('tspdk')).at(-1)?.name ?? 'tspdk w=1';
+  const widest = variants.filter((v) => v.name.startsWith('tspdk w=')).at(-1)?.name ?? 'tspdk w=1';
   for (const concurrency of options.hmacConcurrency) {
     const label = `hmac c=${concurrency}`;
     ratios[label] = {
       'events/s w=2 ÷ w=1': ratio(label, 'tspdk w=2', 'tspdk w=1', 'eventsPerSec'),
+      'events/s 2 procs ÷ w=1 (ceiling)': ratio(label, 'tspdk 2 procs', 'tspdk w=1', 'eventsPerSec'),
       [`events/s ${widest} ÷ kong-pdk`]: ratio(label, widest, 'kong-pdk', 'eventsPerSec'),
       'events/s w=1 ÷ kong-pdk': ratio(label, 'tspdk w=1', 'kong-pdk', 'eventsPerSec'),
       'server CPU/event w=2 ÷ w=1': ratio(label, 'tspdk w=2', 'tspdk w=1', 'treeCpuMicrosPerEvent'),
@@ -171,14 +175,14 @@ export async function runWorkersBench(options: WorkersBenchOptions, log: (line: 
     'server CPU/event w=2 ÷ w=1': ratio('hello c=1', 'tspdk w=2', 'tspdk w=1', 'treeCpuMicrosPerEvent'),
   };
 
-  log('\nWorkers (medians over rounds): events/s · server CPU µs/event (all processes) · driver CPU µs/event · p50/p99 ms · busiest worker\'s share of worker CPU');
-  log(`${'cell'.padEnd(11)} ${'server'.padEnd(14)} ${'events/s'.padStart(9)} ${'srv µs/ev'.padStart(9)} ${'drv µs/ev'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'busiest'.padStart(7)} ${'RSS MB'.padStart(6)}`);
+  log('\nWorkers (medians over rounds): events/s · server CPU µs/event (all processes) · driver CPU µs/event · p50/p99 ms · busiest worker\'s share of worker CPU · cores used by other jobs during the window');
+  log(`${'cell'.padEnd(11)} ${'server'.padEnd(14)} ${'events/s'.padStart(9)} ${'srv µs/ev'.padStart(9)} ${'drv µs/ev'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'busiest'.padStart(7)} ${'RSS MB'.padStart(6)} ${'others'.padStart(6)}`);
   for (const [label, byVariant] of Object.entries(summary)) {
     for (const [name, s] of Object.entries(byVariant)) {
       log(
         `${label.padEnd(11)} ${name.padEnd(14)} ${fmt(s['eventsPerSec'], 0).padStart(9)} ${fmt(s['serverCpuMicrosPerEvent'], 1).padStart(9)} ` +
           `${fmt(s['driverCpuMicrosPerEvent'], 1).padStart(9)} ${fmt(s['p50Ms'], 3).padStart(7)} ${fmt(s['p99Ms'], 3).padStart(7)} ` +
-          `${fmt((s['busiestWorkerShare'] ?? Number.NaN) * 100, 0).padStart(6)}% ${fmt(s['treeRssMB'], 0).padStart(6)}`,
+          `${fmt((s['busiestWorkerShare'] ?? Number.NaN) * 100, 0).padStart(6)}% ${fmt(s['treeRssMB'], 0).padStart(6)} ${fmt(s['otherCores'], 2).padStart(6)}`,
       );
     }
   }
@@ -192,7 +196,7 @@ export async function runWorkersBench(options: WorkersBenchOptions, log: (line: 
 /** Runs one event of each scenario on each simulated nginx worker and checks its PDK calls. */
 async function check(variant: Variant, scenarios: readonly Scenario[]): Promise<void> {
   const proc = await variant.start();
-  const host = new KongHost(proc.socket);
+  const host = new KongHost(proc.sockets ?? proc.socket);
   try {
     await host.start(scenarios);
     await host.verify();
@@ -206,11 +210,12 @@ async function check(variant: Variant, scenarios: readonly Scenario[]): Promise<
 
 /**
  * The share of the busiest worker in the workers' CPU over the window (0.5
- * is an even spread over two). The first process is the root: the primary
- * when there are workers, the only process otherwise (share 1).
+ * is an even spread over two). With one root, the first process is the
+ * primary when there are workers, the only process otherwise (share 1);
+ * with several roots (independent servers), each is a "worker".
  */
 function busiestShare(f: TreeCellFigures): number {
-  const workers = f.processCpuMicros.length > 1 ? f.processCpuMicros.slice(1) : f.processCpuMicros;
+  const workers = f.rootCount === 1 && f.processCpuMicros.length > 1 ? f.processCpuMicros.slice(1) : f.processCpuMicros;
   const total = workers.reduce((a, b) => a + b, 0);
   return total > 0 ? Math.max(...workers) / total : Number.NaN;
 }
@@ -218,7 +223,7 @@ function busiestShare(f: TreeCellFigures): number {
 function fmtCell(f: TreeCellFigures): string {
   return (
     `${fmt(f.eventsPerSec, 0).padStart(7)} ev/s  srv ${fmt(f.treeCpuMicrosPerEvent, 1).padStart(6)} µs/ev  drv ${fmt(f.driverCpuMicrosPerEvent, 1).padStart(5)} µs/ev  ` +
-    `p50 ${fmt(f.p50Ms, 3)}  p99 ${fmt(f.p99Ms, 3)} ms  CPU by process ${f.processCpuMicros.map((c) => fmt(c / 1000, 0)).join('/')} ms`
+    `p50 ${fmt(f.p50Ms, 3)}  p99 ${fmt(f.p99Ms, 3)} ms  CPU by process ${f.processCpuMicros.map((c) => fmt(c / 1000, 0)).join('/')} ms  others ${fmt(f.otherCores, 2)} cores`
   );
 }
 

@@ -167,6 +167,7 @@ export async function runWorkersBench(options: WorkersBenchOptions, log: (line: 
       'events/s w=1 ÷ kong-pdk': ratio(label, 'tspdk w=1', 'kong-pdk', 'eventsPerSec'),
       'server CPU/event w=2 ÷ w=1': ratio(label, 'tspdk w=2', 'tspdk w=1', 'treeCpuMicrosPerEvent'),
       'p99 w=2 ÷ w=1': ratio(label, 'tspdk w=2', 'tspdk w=1', 'p99Ms'),
+      'bound 2S/(S+D) on 2 idle cores': bound(summary[label]?.['tspdk w=1']),
     };
   }
   ratios['hello c=1'] = {
@@ -191,6 +192,18 @@ export async function runWorkersBench(options: WorkersBenchOptions, log: (line: 
     for (const [name, value] of Object.entries(byRatio)) log(`${label.padEnd(11)} ${name.padEnd(32)} ${fmt(value, 2)}`);
   }
   return { options, workersOption, availableParallelism: parallelism, notes, raw, summary, ratios };
+}
+
+/**
+ * What two workers can give at most on two otherwise idle cores when the
+ * driver shares them: with S µs of server CPU and D µs of driver CPU per
+ * event, one worker is capped by its core (1/S events per µs) and two by the
+ * machine (2/(S+D)), so the ratio is at most 2S/(S+D).
+ */
+function bound(single: Summary | undefined): number {
+  const server = single?.['serverCpuMicrosPerEvent'] ?? Number.NaN;
+  const driver = single?.['driverCpuMicrosPerEvent'] ?? Number.NaN;
+  return (2 * server) / (server + driver);
 }
 
 /** Runs one event of each scenario on each simulated nginx worker and checks its PDK calls. */

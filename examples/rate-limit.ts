@@ -1,18 +1,26 @@
 /**
  * rate-limit: at most `limit` requests per `window_seconds` for each
- * consumer (or client IP), counted in memory and shared by every instance
- * of the plugin in this process. Every response carries the standard
- * `RateLimit-*` headers and Kong's `X-RateLimit-*` ones; over the limit the
- * client gets a 429 with `Retry-After`.
+ * consumer (or client IP), counted in `tspdk/shared`: one count for every
+ * instance of the plugin and, with `--workers N`, for every worker of the
+ * server. Every response carries the standard `RateLimit-*` headers and
+ * Kong's `X-RateLimit-*` ones; over the limit the client gets a 429 with
+ * `Retry-After`.
  *
- * The counters live in one Node process: with several plugin server
- * processes, or several Kong nodes, each counts on its own.
+ * The counters live in the plugin server (in its primary with several
+ * workers): several Kong nodes, or several separate plugin servers, each
+ * count on their own. A limit across nodes needs a store such as Redis.
+ *
+ * When the shared store cannot answer (with several workers: the primary is
+ * gone; or it is full), `fault_tolerant` (the default) lets the request
+ * through without rate-limit headers and logs why; otherwise the request
+ * fails with a 500.
  *
  *   node dist/examples/rate-limit.js -dump
  *
  * @module
  */
 import { Config, field, serve, type HeaderMap, type Kong } from 'tspdk';
+import { shared, SharedErrorCodes, SharedStoreError } from 'tspdk/shared';
 
 /** A fixed window: when it started and how many requests it counted. */
 interface Window {
@@ -20,29 +28,20 @@ interface Window {
   count: number;
 }
 
-/** Counters of every instance in this process, by `limit_by:identifier:window_seconds`. */
-const windows = new Map<string, Window>();
-/** Windows older than this are dropped when a new one starts. */
-const MAX_WINDOW_MS = 86_400_000;
-
-/** Counts one request at `now` (ms) and returns the window it fell in. */
-function count(key: string, windowMs: number, now: number): Window {
+/**
+ * Counts one request at `now` (ms) in the window of `windowMs` it falls in.
+ * The key names the window, so the counter expires with it (`incr` sets the
+ * TTL only when it creates the key) and a new window counts from 0.
+ */
+async function count(who: string, windowMs: number, now: number): Promise<Window> {
   const start = now - (now % windowMs);
-  let window = windows.get(key);
-  if (window === undefined || window.start !== start) {
-    if (window === undefined && windows.size > 100_000) {
-      for (const [old, value] of windows) if (now - value.start > MAX_WINDOW_MS) windows.delete(old);
-    }
-    window = { start, count: 0 };
-    windows.set(key, window);
-  }
-  window.count++;
-  return window;
+  const counted = await shared.incr(`rate-limit-ts:${who}:${windowMs / 1000}:${start}`, 1, { ttlMs: windowMs });
+  return { start, count: counted };
 }
 
-/** Forgets every counter (for tests). */
-export function resetRateLimits(): void {
-  windows.clear();
+/** Errors of the store itself, as opposed to a bug in this plugin. */
+function storeUnavailable(error: unknown): error is SharedStoreError {
+  return error instanceof SharedStoreError && (error.code === SharedErrorCodes.Unavailable || error.code === SharedErrorCodes.Full);
 }
 
 export class RateLimit extends Config({
@@ -54,12 +53,22 @@ export class RateLimit extends Config({
     description: 'Count per authenticated consumer (falling back to the IP) or per client IP.',
   }),
   hide_client_headers: field.boolean({ default: false, description: 'Do not send the rate-limit headers to the client.' }),
+  fault_tolerant: field.boolean({
+    default: true,
+    description: 'When the shared counters cannot be reached, let requests through (and log why) instead of failing them.',
+  }),
 }) {
   async access(kong: Kong): Promise<void> {
     const who = await this.#identify(kong);
     const windowMs = this.window_seconds * 1000;
     const now = await kong.request.getStartTime();
-    const window = count(`${who}:${this.window_seconds}`, windowMs, now);
+    let window: Window;
+    try {
+      window = await count(who, windowMs, now);
+    } catch (error) {
+      if (!this.fault_tolerant || !storeUnavailable(error)) throw error;
+      return kong.log.err(`rate-limit-ts: request not counted: ${error.message}`);
+    }
     const remaining = Math.max(0, this.limit - window.count);
     const reset = Math.ceil((window.start + windowMs - now) / 1000);
     const headers: HeaderMap = this.hide_client_headers

@@ -16,6 +16,7 @@
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { workerIdentity } from '../server/cluster/role.ts';
 import { installCrashGuards } from '../server/lifecycle.ts';
 import { describeFailure, loadPlugins, type LoadedPlugin } from '../server/loader.ts';
 import { createLogger } from '../server/logger.ts';
@@ -77,11 +78,13 @@ async function runServe(paths: string[], options: ServeOptions): Promise<void> {
   const sockets = servedSockets(plugins, options);
   const definitions = plugins.map((plugin) => plugin.definition);
   // Written before listening: once a socket answers, `tspdk reload` finds the server.
-  const pidFile = options.pidFile;
+  // The pid file names the process `tspdk reload` signals: the primary with --workers, never a worker.
+  const pidFile = workerIdentity() === undefined ? options.pidFile : undefined;
   if (pidFile !== undefined) writePidFile(pidFile);
   const beforeExit = pidFile === undefined ? undefined : () => removePidFile(pidFile);
-  const running = await serveOrExit({ plugins: definitions, sockets, logger, beforeExit }, options);
+  const running = await serveOrExit({ plugins: definitions, sockets, logger, beforeExit, reloadable: true }, options);
   keepProcessAlive();
+  if (running === undefined) return; // the primary: its workers reload on the SIGHUP it passes on
   const files = [...new Set(plugins.map((plugin) => plugin.file))];
   const reloader = new Reloader({ server: running.server, files, baseline: definitions, logger });
   process.on('SIGHUP', () => void reloader.reload());

@@ -22,7 +22,16 @@ export interface ConnectionOptions extends FramerLimits {
   readonly announcePid?: boolean;
   /** The pid to announce. Defaults to `process.pid`. */
   readonly pid?: number;
+  /**
+   * Sees every request before the server does and may take it instead
+   * (returns `true`): a worker of a multi-process server forwards the Steps
+   * of events another worker runs (see cluster/forwarder.ts).
+   */
+  readonly route?: RequestRouter;
 }
+
+/** See {@link ConnectionOptions.route}. `frame` is only valid during the call. */
+export type RequestRouter = (frame: Uint8Array, method: string, arg: unknown, from: Connection) => boolean;
 
 /** Serves Kong's requests on one socket. */
 export class Connection implements Replier {
@@ -36,6 +45,7 @@ export class Connection implements Replier {
   readonly #replies = new ReplyEncoder();
   readonly #reader = new RequestReader();
   readonly #onMessage = (bytes: Uint8Array, invalidUtf8: boolean): void => this.#message(bytes, invalidUtf8);
+  readonly #route: RequestRouter | undefined;
   #open = true;
 
   constructor(socket: Socket, server: PluginServer, logger: Logger, options: ConnectionOptions = {}) {
@@ -43,6 +53,7 @@ export class Connection implements Replier {
     this.#server = server;
     this.#logger = logger;
     this.#framer = new Framer(options);
+    this.#route = options.route;
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.#data(chunk));
     socket.on('error', (error: Error) => {
@@ -70,6 +81,13 @@ export class Connection implements Replier {
     const bytes = this.#replies.step(msgid, eventId, method, args);
     if (bytes !== undefined) this.#socket.write(bytes);
     else this.#write([1, msgid, null, { EventId: eventId, Data: method === undefined ? 'ret' : { Method: method, Args: args } }]);
+    return true;
+  }
+
+  /** Writes an encoded message as it is. */
+  writeFrame(bytes: Uint8Array): boolean {
+    if (!this.#open) return false;
+    this.#socket.write(bytes);
     return true;
   }
 
@@ -103,6 +121,7 @@ export class Connection implements Replier {
     // HandleEvent and Steps with scalar arguments: read in place (see request-reader.ts).
     const reader = this.#reader;
     if (!invalidUtf8 && reader.read(bytes)) {
+      if (this.#route?.(bytes, reader.method, reader.arg, this) === true) return;
       this.#server.handle(this, reader.msgid, reader.method, reader.arg);
       return;
     }
@@ -129,7 +148,9 @@ export class Connection implements Replier {
       this.reply(msgid, 'malformed request: the method must be a string', null);
       return;
     }
-    this.#server.handle(this, msgid, method, message[3]);
+    const params: unknown = message[3];
+    if (this.#route?.(bytes, method, Array.isArray(params) ? (params[0] as unknown) : params, this) === true) return;
+    this.#server.handle(this, msgid, method, params);
   }
 }
 

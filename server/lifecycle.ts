@@ -20,6 +20,16 @@ export interface LifecycleOptions {
   readonly parentCheckMs?: number;
   /** Called before exiting; must not throw. */
   readonly beforeExit?: () => void;
+  /** What {@link liveEvents} counts, as named in the logs. Defaults to `liveEvents`. */
+  readonly liveName?: string;
+  /** Called once when stopping starts (a primary passes the signal on to its workers). */
+  readonly onStop?: (reason: string) => void;
+}
+
+/** Lets the owner stop the process the way a signal would. */
+export interface ProcessControl {
+  /** Waits for running events (bounded by the grace period), then exits 0. */
+  stop(reason: string): void;
 }
 
 let guardsInstalled = false;
@@ -43,7 +53,7 @@ export function installCrashGuards(logger: Logger): void {
 }
 
 /** Installs SIGTERM/SIGINT handling and the orphan watchdog. */
-export function manageProcess(options: LifecycleOptions): void {
+export function manageProcess(options: LifecycleOptions): ProcessControl {
   const { logger } = options;
   const graceMs = options.graceMs ?? 5000;
   let stopping = false;
@@ -56,14 +66,16 @@ export function manageProcess(options: LifecycleOptions): void {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    options.onStop?.(signal);
     const live = options.liveEvents();
-    logger.info({ signal, liveEvents: live }, 'stopping');
+    const name = options.liveName ?? 'liveEvents';
+    logger.info({ signal, [name]: live }, 'stopping');
     if (live === 0) return exit(0);
     const deadline = Date.now() + graceMs;
     const timer = setInterval(() => {
       const left = options.liveEvents();
       if (left === 0 || Date.now() >= deadline) {
-        if (left > 0) logger.warn({ liveEvents: left }, 'grace period over; exiting with events still running');
+        if (left > 0) logger.warn({ [name]: left }, 'grace period over; exiting with events still running');
         clearInterval(timer);
         exit(0);
       }
@@ -82,4 +94,5 @@ export function manageProcess(options: LifecycleOptions): void {
     }, options.parentCheckMs ?? 1000);
     watchdog.unref();
   }
+  return { stop };
 }

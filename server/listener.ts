@@ -34,6 +34,8 @@ export interface ListenOptions {
    * a full queue makes their connect fail with EAGAIN. Defaults to 4,096.
    */
   readonly backlog?: number;
+  /** Accept connections without reading from them (a primary hands them to workers). Defaults to `false`. */
+  readonly pauseOnConnect?: boolean;
 }
 
 /** The longest socket path the kernel takes (`sun_path` less its NUL): 107 on Linux, 103 on BSDs and macOS. */
@@ -92,7 +94,7 @@ export function prepareSocketPath(path: string, options: ListenOptions = {}): vo
  */
 export async function listenUnix(path: string, onConnection: (socket: Socket) => void, options: ListenOptions = {}): Promise<Server> {
   prepareSocketPath(path, options);
-  const server = createServer(onConnection);
+  const server = createServer({ pauseOnConnect: options.pauseOnConnect === true }, onConnection);
   const mode = options.mode ?? 0o660;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

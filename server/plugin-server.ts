@@ -8,9 +8,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Event, type EventHost, type Replier } from './event.ts';
-import { IdSource } from './ids.ts';
+import type { InstanceRecord } from './cluster/messages.ts';
+import { IdSource, ownerSlot, type Ids } from './ids.ts';
 import { createInstance, phaseMethod, type Instance } from './instance.ts';
-import { isPhase } from './phases.ts';
+import { isPhase, type Phase } from './phases.ts';
 import type { PluginDefinition } from './plugin.ts';
 import { RpcLog, redactProblems } from './redact.ts';
 
@@ -33,7 +34,26 @@ export interface PluginServerOptions {
   /** How often timed-out and abandoned events are looked for. Defaults to 1,000 ms. */
   readonly sweepIntervalMs?: number;
   /** Where ids start; random by default (tests only). */
-  readonly ids?: { readonly instances?: IdSource; readonly events?: IdSource };
+  readonly ids?: { readonly instances?: Ids; readonly events?: Ids };
+  /** The other workers of a multi-process server (`--workers N`); absent in a single process. */
+  readonly cluster?: ClusterPeers;
+}
+
+/**
+ * What a worker of a multi-process server needs from its siblings. Instance
+ * and event ids then encode their worker's slot (see ids.ts); an instance is
+ * started by one worker (its origin) and copied by any other worker that
+ * receives a HandleEvent for it.
+ */
+export interface ClusterPeers {
+  /** This worker's slot. */
+  readonly slot: number;
+  /** The record of instance `id` from its origin worker; `undefined` when unknown there or the origin is gone. */
+  fetchInstance(id: number): Promise<InstanceRecord | undefined>;
+  /** Kong closed instance `id` here: every other worker drops its copy. */
+  instanceClosed(id: number): void;
+  /** `plugin.GetStatus` of the whole server, gathered from every worker. */
+  serverStatus(): Promise<Record<string, unknown>>;
 }
 
 /** An RPC failed; the message goes back to Kong as the error string. */
@@ -55,8 +75,13 @@ export class PluginServer implements EventHost {
   readonly #instances = new Map<number, Instance>();
   readonly #events = new Map<number, Event>();
   readonly #logger: Logger;
-  readonly #instanceIds: IdSource;
-  readonly #eventIds: IdSource;
+  readonly #instanceIds: Ids;
+  readonly #eventIds: Ids;
+  readonly #cluster: ClusterPeers | undefined;
+  /** Replicas being fetched from their origin worker, by instance id. */
+  readonly #fetching = new Map<number, Promise<Instance | undefined>>();
+  /** Instances closed while their replica was being fetched. */
+  readonly #dropOnArrival = new Set<number>();
   readonly #eventTimeoutMs: number;
   readonly #abandonAfterMs: number;
   readonly #sweeper: NodeJS.Timeout;
@@ -70,6 +95,7 @@ export class PluginServer implements EventHost {
     this.#rpcLog = new RpcLog(this.#logger, (name) => this.#plugins.get(name));
     this.#instanceIds = options.ids?.instances ?? new IdSource();
     this.#eventIds = options.ids?.events ?? new IdSource();
+    this.#cluster = options.cluster;
     this.#eventTimeoutMs = options.eventTimeoutMs ?? 50_000;
     this.#abandonAfterMs = options.abandonAfterMs ?? 65_000;
     this.#sweeper = setInterval(() => this.sweep(performance.now()), options.sweepIntervalMs ?? 1000);
@@ -137,22 +163,27 @@ export class PluginServer implements EventHost {
       else if (method === 'plugin.StepError') this.#step(replier, msgid, arg, true);
       else if (method === 'plugin.HandleEvent') this.#handleEvent(replier, msgid, arg);
       else if (method === 'plugin.StartInstance') replier.reply(msgid, null, this.#startInstance(arg));
-      else if (method === 'plugin.CloseInstance') replier.reply(msgid, null, this.#closeInstance(arg));
-      else if (method === 'plugin.InstanceStatus') replier.reply(msgid, null, this.#instanceStatus(arg));
-      else if (method === 'plugin.GetStatus') replier.reply(msgid, null, this.status());
+      else if (method === 'plugin.CloseInstance') this.#closeInstance(replier, msgid, arg);
+      else if (method === 'plugin.InstanceStatus') this.#instanceStatus(replier, msgid, arg);
+      else if (method === 'plugin.GetStatus') this.#getStatus(replier, msgid);
       else if (method === 'plugin.GetPluginInfo') replier.reply(msgid, null, this.#pluginInfo(arg));
       else throw new RpcError(`unknown method ${JSON.stringify(method)}`);
     } catch (error) {
-      const message = error instanceof RpcError ? error.message : `internal error in ${method}: ${(error as Error).message}`;
-      if (!(error instanceof RpcError)) this.#logger.error({ err: error, method }, 'rpc failed');
-      replier.reply(msgid, message, null);
+      this.#internalError(replier, msgid, method, error);
     }
   }
 
-  /** The server's state, as `plugin.GetStatus` reports it. */
+  #internalError(replier: Replier, msgid: number, method: string, error: unknown): void {
+    const message = error instanceof RpcError ? error.message : `internal error in ${method}: ${(error as Error).message}`;
+    if (!(error instanceof RpcError)) this.#logger.error({ err: error, method }, 'rpc failed');
+    replier.reply(msgid, message, null);
+  }
+
+  /** This process's state, as `plugin.GetStatus` reports it (with several workers: this worker's part). */
   status(): Record<string, unknown> {
     return {
       Pid: process.pid,
+      ...(this.#cluster === undefined ? {} : { Worker: this.#cluster.slot }),
       StartTime: this.#startTime,
       Plugins: [...this.#plugins.keys()],
       Instances: [...this.#instances.values()].map(instanceStatus),
@@ -215,19 +246,113 @@ export class PluginServer implements EventHost {
     return instanceStatus(instance);
   }
 
-  #closeInstance(arg: unknown): Record<string, unknown> {
+  #closeInstance(replier: Replier, msgid: number, arg: unknown): void {
     const id = typeof arg === 'number' ? arg : asRecord(arg, 'plugin.CloseInstance expects an instance id')['InstanceId'];
-    const instance = typeof id === 'number' ? this.#instances.get(id) : undefined;
-    if (instance === undefined) throw new RpcError(`No plugin instance ${String(id)}`);
-    this.#instances.delete(instance.id);
-    this.#logger.info({ plugin: instance.plugin.name, instanceId: instance.id }, 'instance closed');
-    return instanceStatus(instance);
+    this.#withInstance(replier, msgid, id, (instance) => {
+      this.#instances.delete(instance.id);
+      this.#cluster?.instanceClosed(instance.id);
+      this.#logger.info({ plugin: instance.plugin.name, instanceId: instance.id }, 'instance closed');
+      replier.reply(msgid, null, instanceStatus(instance));
+    });
   }
 
-  #instanceStatus(arg: unknown): Record<string, unknown> {
-    const instance = typeof arg === 'number' ? this.#instances.get(arg) : undefined;
-    if (instance === undefined) throw new RpcError(`No plugin instance ${String(arg)}`);
-    return instanceStatus(instance);
+  #instanceStatus(replier: Replier, msgid: number, arg: unknown): void {
+    this.#withInstance(replier, msgid, arg, (instance) => replier.reply(msgid, null, instanceStatus(instance)));
+  }
+
+  /** Runs `use` with instance `id` (now, or once its replica arrives); answers `No plugin instance` when unknown. */
+  #withInstance(replier: Replier, msgid: number, id: unknown, use: (instance: Instance) => void): void {
+    const found = typeof id === 'number' ? this.#lookup(id) : undefined;
+    if (found === undefined) throw new RpcError(`No plugin instance ${String(id)}`);
+    if (!(found instanceof Promise)) return use(found);
+    void found.then((instance) => {
+      try {
+        if (instance === undefined) throw new RpcError(`No plugin instance ${String(id)}`);
+        use(instance);
+      } catch (error) {
+        this.#internalError(replier, msgid, 'a request for a copied instance', error);
+      }
+    });
+  }
+
+  /**
+   * Instance `id` when this process has it. In a worker of a multi-process
+   * server, an instance another worker started is fetched from that worker
+   * once and kept as a replica: the promise resolves with it, or with
+   * `undefined` when its origin does not know it (or is gone).
+   */
+  #lookup(id: number): Instance | Promise<Instance | undefined> | undefined {
+    const local = this.#instances.get(id);
+    if (local !== undefined) return local;
+    const cluster = this.#cluster;
+    if (cluster === undefined || ownerSlot(id) === cluster.slot) return undefined;
+    let pending = this.#fetching.get(id);
+    if (pending === undefined) {
+      pending = cluster
+        .fetchInstance(id)
+        .then(
+          (record) => this.#replica(id, record),
+          (error: unknown) => {
+            this.#logger.warn({ err: error, instanceId: id }, 'cannot fetch an instance from its origin worker');
+            return undefined;
+          },
+        )
+        .finally(() => {
+          this.#fetching.delete(id);
+          this.#dropOnArrival.delete(id);
+        });
+      this.#fetching.set(id, pending);
+    }
+    return pending;
+  }
+
+  #replica(id: number, record: InstanceRecord | undefined): Instance | undefined {
+    const existing = this.#instances.get(id);
+    if (existing !== undefined) return existing;
+    const plugin = record === undefined ? undefined : this.#plugins.get(record.name);
+    if (record === undefined || plugin === undefined) return undefined;
+    const instance = createInstance(id, plugin, record.configJson, record.startTime);
+    // Closed while its record was on the way: serve this event, keep no copy.
+    if (!this.#dropOnArrival.has(id)) this.#instances.set(id, instance);
+    this.#logger.debug({ plugin: plugin.name, instanceId: id }, 'instance copied from its origin worker');
+    return instance;
+  }
+
+  // Cluster (called by the worker that owns this server) -------------------
+
+  /** What this worker's own instance `id` is built from, for a sibling's replica. */
+  instanceRecord(id: number): InstanceRecord | undefined {
+    if (this.#cluster !== undefined && ownerSlot(id) !== this.#cluster.slot) return undefined;
+    const instance = this.#instances.get(id);
+    if (instance === undefined) return undefined;
+    return { name: instance.plugin.name, configJson: instance.configJson, startTime: instance.startTime };
+  }
+
+  /** Drops the copy of instance `id` (Kong closed it through another worker). Running events finish. */
+  forgetInstance(id: number): void {
+    this.#instances.delete(id);
+    if (this.#fetching.has(id)) this.#dropOnArrival.add(id);
+  }
+
+  /** Drops every replica whose origin is worker `slot` (it exited): those ids are unknown from now on. */
+  forgetOrigin(slot: number): number {
+    if (slot === this.#cluster?.slot) return 0;
+    let dropped = 0;
+    for (const id of this.#instances.keys()) {
+      if (ownerSlot(id) === slot) {
+        this.#instances.delete(id);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  #getStatus(replier: Replier, msgid: number): void {
+    if (this.#cluster === undefined) return void replier.reply(msgid, null, this.status());
+    this.#cluster.serverStatus().then(
+      (status) => replier.reply(msgid, null, status),
+      (error: unknown) => this.#internalError(replier, msgid, 'plugin.GetStatus', error),
+    );
   }
 
   #pluginInfo(arg: unknown): unknown {
@@ -243,10 +368,20 @@ export class PluginServer implements EventHost {
       // Not "No plugin instance": Kong would reset and retry forever.
       throw new RpcError(`plugin.HandleEvent: InstanceId must be a number, got ${describeValue(id)}`);
     }
-    const instance = this.#instances.get(id);
-    if (instance === undefined) throw new RpcError(`No plugin instance ${id}`);
     const phase = request['EventName'];
-    if (!isPhase(phase)) throw new RpcError(`plugin.HandleEvent: unknown phase ${describeValue(phase)}`);
+    const local = this.#instances.get(id);
+    if (local !== undefined) {
+      // The hot path: no closure, no promise.
+      if (!isPhase(phase)) throw new RpcError(`plugin.HandleEvent: unknown phase ${describeValue(phase)}`);
+      return this.#startEvent(replier, msgid, local, phase);
+    }
+    this.#withInstance(replier, msgid, id, (instance) => {
+      if (!isPhase(phase)) throw new RpcError(`plugin.HandleEvent: unknown phase ${describeValue(phase)}`);
+      this.#startEvent(replier, msgid, instance, phase);
+    });
+  }
+
+  #startEvent(replier: Replier, msgid: number, instance: Instance, phase: Phase): void {
     const event = new Event(this.#eventIds.next(), instance, phase, this, replier, msgid, performance.now());
     this.#events.set(event.id, event);
     this.#eventsStarted++;

@@ -26,6 +26,12 @@ export interface PluginInfo {
   readonly failOpen?: boolean;
   /** Plugin-level schema settings (protocols, scoping). */
   readonly scope?: PluginScope;
+  /**
+   * The plugin keeps state in memory that must live in one process (and
+   * cannot use `tspdk/shared`): a server with `--workers` above 1 then
+   * refuses to start, naming the plugin. Defaults to `false`.
+   */
+  readonly singleProcess?: boolean;
 }
 
 /** The object `-dump` prints for a plugin (one element of the JSON array). */
@@ -51,6 +57,8 @@ export interface PluginDefinition {
   readonly scope?: PluginScope;
   /** The dump entry Kong reads with its query command. */
   readonly dump: PluginDump;
+  /** See {@link PluginInfo.singleProcess}. */
+  readonly singleProcess: boolean;
 }
 
 /** The plugin definition is not acceptable to Kong. */
@@ -94,7 +102,18 @@ export function definePlugin(pluginClass: PluginClass, info: PluginInfo): Plugin
     Phases: phases,
     Schema: kongPluginSchema(name, configSchema, info.scope),
   };
-  return { name, version, priority, failOpen: info.failOpen === true, phases, configSchema, pluginClass, scope: info.scope ?? {}, dump };
+  return {
+    name,
+    version,
+    priority,
+    failOpen: info.failOpen === true,
+    phases,
+    configSchema,
+    pluginClass,
+    scope: info.scope ?? {},
+    dump,
+    singleProcess: info.singleProcess === true,
+  };
 }
 
 function phasesOf(pluginClass: PluginClass): Phase[] {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 
@@ -18,6 +19,8 @@ export interface ServerCliOptions {
   readonly watchParent: boolean;
   readonly shutdownGrace: number;
   readonly serverPid: boolean;
+  /** Worker processes; 1 serves from this process alone. */
+  readonly workers: number;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -30,7 +33,21 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'no-watch-parent',
   'shutdown-grace',
   'no-server-pid',
+  'workers',
 ];
+
+/** Most workers one server may have (ids encode the worker in 6 bits). */
+export const MAX_WORKERS = 64;
+
+/** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
+export function workerCount(value: string): number {
+  if (value === 'auto') return Math.min(MAX_WORKERS, Math.max(1, availableParallelism()));
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1 || number > MAX_WORKERS) {
+    throw new InvalidArgumentError(`expected a number of workers from 1 to ${MAX_WORKERS}, or auto`);
+  }
+  return number;
+}
 
 /** Parses a positive integer option. */
 export function positiveInteger(value: string): number {
@@ -62,5 +79,10 @@ export function addServerOptions(command: Command): Command {
     .option('--allow-insecure-socket-dir', 'allow sockets in a world-writable directory without sticky bit', false)
     .option('--no-watch-parent', 'keep running when the process that started the server exits')
     .option('--shutdown-grace <ms>', 'on SIGTERM, how long running events may take to finish before the process exits', nonNegativeInteger, 5000)
+    .addOption(
+      new Option('--workers <n|auto>', 'worker processes sharing the socket (auto: one per CPU); 1 serves from this process')
+        .argParser(workerCount)
+        .default(1),
+    )
     .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
 }

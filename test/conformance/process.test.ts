@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { KongHost } from '../../testing/host/kong-host.ts';
-import { tempDirectory, waitFor } from '../support/server.ts';
+import { tempDirectory, TEST_WORKERS, waitFor } from '../support/server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const hello = join(here, '..', '..', 'examples', 'hello.js');
@@ -24,7 +24,9 @@ function runEmptyEnv(args: string[]) {
 }
 
 function startHello(args: string[]): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(node, [hello, ...args], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+  // TSPDK_TEST_WORKERS=N: the same process behaviour from a primary with N workers.
+  const workers = TEST_WORKERS > 1 ? ['--workers', String(TEST_WORKERS)] : [];
+  const child = spawn(node, [hello, ...workers, ...args], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return { child, stderr: () => stderr };

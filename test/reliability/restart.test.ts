@@ -40,15 +40,17 @@ describe('restarts', () => {
     let recoveredByPid = 0;
     let recoveredByNoInstance = 0;
     let server: Spawned | undefined;
+    // The traffic of the current round; stopped in `finally` too, so a failed assertion cannot leave it spinning.
+    const traffic = { stop: false };
     try {
       for (let round = 0; round < ROUNDS; round++) {
         const announce = round % 2 === 0;
         server = await spawnRely(socket, announce ? [] : ['--no-server-pid']);
         const resetsBefore = host.resets;
         let ok = 0;
-        let stop = false;
+        traffic.stop = false;
         const loop = async (): Promise<void> => {
-          while (!stop) {
+          while (!traffic.stop) {
             const entity = ENTITIES[rng.int(ENTITIES.length)] as (typeof ENTITIES)[number];
             const response = await host.request([entity]);
             const tag = response.headers.get('x-echo-tag');
@@ -81,10 +83,11 @@ describe('restarts', () => {
         server.child.kill('SIGKILL');
         const exit = await server.exited;
         assert.equal(exit.signal, 'SIGKILL', `round ${round}: the server exited by itself (${String(exit.code)}): ${server.stderr().slice(-2000)}`);
-        stop = true;
+        traffic.stop = true;
         await Promise.all(loops);
       }
     } finally {
+      traffic.stop = true;
       server?.child.kill('SIGKILL');
       host.close();
       rmSync(directory, { recursive: true, force: true });

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../support/server.ts';
+import { TEST_WORKERS, waitFor } from '../support/server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The compiled fixture plugin (a standalone plugin microservice). */
@@ -22,7 +22,14 @@ export interface Spawned {
 
 /** Starts the fixture on `socket` with extra CLI `args`; resolves once it listens. */
 export async function spawnRely(socket: string, args: readonly string[] = [], timeoutMs = 60_000): Promise<Spawned> {
-  const child = spawn(process.execPath, [RELY, '--socket', socket, ...args], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
+  // TSPDK_TEST_WORKERS=N: the same tests against a primary and N worker processes.
+  const workers = TEST_WORKERS > 1 ? ['--workers', String(TEST_WORKERS)] : [];
+  return spawnServer([RELY, '--socket', socket, ...workers, ...args], timeoutMs);
+}
+
+/** Runs `node <args>` as Kong runs a plugin server (empty environment); resolves once it logs "listening". */
+export async function spawnServer(args: readonly string[], timeoutMs = 60_000): Promise<Spawned> {
+  const child = spawn(process.execPath, args, { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -1,21 +1,41 @@
 /**
  * Starts a plugin server in-process on a temporary socket for a test, with
  * a host stand-in pointed at it.
+ *
+ * `TSPDK_TEST_WORKERS=N` (N > 1) runs the same tests against an in-process
+ * cluster of N workers (support/cluster.ts), and `TSPDK_TEST_POOL=openresty`
+ * makes the stand-in reuse connections as OpenResty does (LIFO) instead of
+ * picking any idle one: `npm run test:workers` runs the conformance and
+ * reliability suites both ways.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostPlugins } from '../../server/serve.ts';
 import { silentLogger } from '../../server/logger.ts';
-import { startServer, type RunningServer, type StartOptions } from '../../server/start.ts';
+import { startServer, type StartOptions } from '../../server/start.ts';
 import type { PluginDefinition } from '../../server/plugin.ts';
 import { KongHost, type KongHostOptions } from '../../testing/host/kong-host.ts';
+import { startLocalCluster, type ServerView } from './cluster.ts';
 
 hostPlugins();
 
+/** Workers of the servers that {@link startTestServer} starts (`TSPDK_TEST_WORKERS`, default 1). */
+export const TEST_WORKERS = Math.max(1, Number(process.env['TSPDK_TEST_WORKERS'] ?? 1) || 1);
+
+/** The stand-in's pool order for these tests (`TSPDK_TEST_POOL`). */
+const TEST_POOL = process.env['TSPDK_TEST_POOL'] === 'openresty' ? 'openresty' : undefined;
+
+/** What a test reads of the running server, single process or cluster. */
+export interface RunningTestServer {
+  readonly server: ServerView;
+  readonly connections: number;
+  stop(): Promise<void>;
+}
+
 /** A server under test and a way to drive it. */
 export interface TestServer {
-  readonly running: RunningServer;
+  readonly running: RunningTestServer;
   readonly socket: string;
   readonly directory: string;
   /** A new host stand-in for this server. */
@@ -36,14 +56,17 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const directory = tempDirectory();
   const socket = join(directory, 'plugin.socket');
-  const running = await startServer({ logger: silentLogger(), ...options, plugins, sockets: [socket] });
+  const running: RunningTestServer =
+    TEST_WORKERS > 1
+      ? await startLocalCluster(plugins, socket, directory, TEST_WORKERS, options)
+      : await startServer({ logger: silentLogger(), ...options, plugins, sockets: [socket] });
   const hosts: KongHost[] = [];
   return {
     running,
     socket,
     directory,
     host(hostOptions = {}) {
-      const host = new KongHost({ socket, ...hostOptions });
+      const host = new KongHost({ socket, ...(TEST_POOL === undefined ? {} : { pool: TEST_POOL }), ...hostOptions });
       hosts.push(host);
       return host;
     },

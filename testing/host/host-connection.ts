@@ -41,22 +41,28 @@ export class HostConnection {
   #waiter: Waiter | undefined;
   #closed = false;
   readonly #onNotify: (label: string, arg: unknown) => void;
+  readonly #timeoutMs: number;
 
-  private constructor(socket: Socket, onNotify: (label: string, arg: unknown) => void) {
+  private constructor(socket: Socket, onNotify: (label: string, arg: unknown) => void, timeoutMs: number) {
     this.socket = socket;
     this.#onNotify = onNotify;
+    this.#timeoutMs = timeoutMs;
     void this.#read();
     socket.on('close', () => this.#close(new HostCallError('no data: the server closed the connection')));
     socket.on('error', (error) => this.#close(new HostCallError(`connection error: ${error.message}`)));
   }
 
-  /** Connects to the server's socket. */
-  static open(path: string, onNotify: (label: string, arg: unknown) => void = () => undefined): Promise<HostConnection> {
+  /**
+   * Connects to the server's socket. A call that gets no answer within
+   * `timeoutMs` (Kong's cosocket timeout, 60 s by default) fails and closes
+   * the connection, as Kong's does.
+   */
+  static open(path: string, onNotify: (label: string, arg: unknown) => void = () => undefined, timeoutMs = 60_000): Promise<HostConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect(path);
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(new HostConnection(socket, onNotify));
+        resolve(new HostConnection(socket, onNotify, timeoutMs));
       });
       socket.once('error', reject);
     });
@@ -71,7 +77,15 @@ export class HostConnection {
     if (this.#closed) return Promise.reject(new HostCallError('connection closed'));
     if (this.#waiter !== undefined) return Promise.reject(new Error('one call at a time per connection'));
     return new Promise((resolve, reject) => {
-      this.#waiter = { msgid, resolve, reject };
+      const timer = setTimeout(() => {
+        this.#close(new HostCallError(`timeout: no answer to ${method} within ${this.#timeoutMs} ms`));
+        this.socket.destroy();
+      }, this.#timeoutMs);
+      const settle = <T>(done: (value: T) => void) => (value: T): void => {
+        clearTimeout(timer);
+        done(value);
+      };
+      this.#waiter = { msgid, resolve: settle(resolve), reject: settle(reject) };
       this.socket.write(luaPack([0, msgid, method, [arg]]));
     });
   }

@@ -52,6 +52,8 @@ export interface KongHostOptions {
    *   tail) and keeps the released one.
    */
   readonly pool?: PoolOrder;
+  /** How long a call may wait for its answer before it fails and its connection is closed (Kong's socket timeout). Defaults to 60,000 ms. */
+  readonly callTimeoutMs?: number;
 }
 
 /** The reuse order of a worker's idle connections (see {@link KongHostOptions.pool}). */
@@ -100,6 +102,7 @@ export class KongHost {
   readonly #workers: Worker[];
   readonly #poolSize: number;
   readonly #pool: PoolOrder;
+  readonly #callTimeoutMs: number;
   readonly #all = new Set<HostConnection>();
   #next = 0;
   /** Instances reset after "no plugin instance" or a new serverPid. */
@@ -114,6 +117,7 @@ export class KongHost {
     this.version = options.version ?? '3.x';
     this.#poolSize = options.poolSize ?? 256;
     this.#pool = options.pool ?? ((options.shuffle ?? true) ? 'random' : 'last');
+    this.#callTimeoutMs = options.callTimeoutMs ?? 60_000;
     this.#workers = Array.from({ length: options.workers ?? 2 }, (_, index) => ({
       index,
       msgid: 0,
@@ -334,7 +338,7 @@ export class KongHost {
         worker.instances.clear();
       }
       worker.serverPid = pid;
-    });
+    }, this.#callTimeoutMs);
     this.#all.add(connection);
     return connection;
   }

@@ -1,0 +1,72 @@
+/**
+ * A worker process of a multi-process server: the program the primary
+ * forked, serving what the primary hands over (see primary.ts).
+ *
+ * @module
+ */
+import { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { installCrashGuards, manageProcess } from '../lifecycle.ts';
+import type { PluginDefinition } from '../plugin.ts';
+import type { ServerCliOptions } from '../server-options.ts';
+import { setSharedTransport } from '../shared-transport.ts';
+import type { RunningServer } from '../start.ts';
+import { isControlMessage, type WorkerMessage } from './messages.ts';
+import type { WorkerIdentity } from './role.ts';
+import { WorkerNode } from './worker-node.ts';
+
+/** Sends to the primary; dropped when the channel is gone (the primary exited). */
+function sendToPrimary(message: WorkerMessage): void {
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined);
+}
+
+/** Runs this process as worker `identity.slot`; resolves once it is ready. */
+export async function runWorker(
+  identity: WorkerIdentity,
+  plugins: readonly PluginDefinition[],
+  baseLogger: Logger,
+  options: ServerCliOptions,
+): Promise<RunningServer> {
+  const logger = baseLogger.child({ worker: identity.slot });
+  installCrashGuards(logger);
+  const node = await WorkerNode.start({
+    slot: identity.slot,
+    workers: identity.workers,
+    plugins,
+    logger,
+    control: { send: sendToPrimary },
+    peerDirectory: identity.peers,
+    pid: identity.primary,
+    announcePid: options.serverPid,
+    maxMessageBytes: options.maxMessageSize,
+    eventTimeoutMs: options.eventTimeout,
+  });
+  // tspdk/shared: one store, in the primary, for every worker.
+  setSharedTransport(node.sharedTransport);
+  process.on('message', (message: unknown, handle: unknown) => {
+    if (isControlMessage(message) && message.t === 'conn') {
+      if (handle instanceof Socket) node.accept(handle);
+      return;
+    }
+    if (isControlMessage(message) && message.t === 'exit') process.exit(0);
+    node.receive(message);
+  });
+  node.announceReady();
+  manageProcess({ logger, liveEvents: () => node.server.liveEvents, graceMs: options.shutdownGrace, watchParent: false });
+  // The primary is gone without stopping its workers first (killed, crashed, or
+  // orphaned and exiting): to Kong the server is one process, so the whole
+  // server goes, as a single process would. A SIGTERM to the primary is the
+  // graceful way: it passes SIGTERM on and waits for its workers.
+  process.once('disconnect', () => {
+    logger.error({ liveEvents: node.server.liveEvents }, 'the primary process is gone; exiting');
+    process.exit(1);
+  });
+  return {
+    server: node.server,
+    sockets: [],
+    get connections() {
+      return node.connections;
+    },
+    stop: () => node.stop(),
+  };
+}

@@ -70,11 +70,15 @@ export function startServe(workers?: string, extraNodeArgs: readonly string[] = 
     label,
     (dir) => {
       const socket = join(dir, 'tspdk.sock');
-      const args = [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', ...SERVE_PLUGINS, '--socket', socket, '--log-level', 'warn'];
+      // Info level for the readiness line: with workers, the primary accepts
+      // before every worker is ready, and logs "listening" once they all are.
+      // Nothing is logged per event at info.
+      const args = [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', ...SERVE_PLUGINS, '--socket', socket, '--log-level', 'info'];
       if (workers !== undefined) args.push('--workers', workers);
       return { args, socket };
     },
     extraNodeArgs,
+    '"msg":"listening"',
   );
 }
 
@@ -109,6 +113,7 @@ async function spawnServer(
   name: string,
   command: (dir: string) => { args: string[]; socket: string },
   extraNodeArgs: readonly string[],
+  readyLine?: string,
 ): Promise<RunningProcess> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${name.split(' ')[0] as string}-`));
   const { args, socket } = command(dir);
@@ -119,7 +124,7 @@ async function spawnServer(
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const deadline = Date.now() + 20_000;
-  while (!(await canConnect(socket))) {
+  while (!(await canConnect(socket)) || (readyLine !== undefined && !stderr.includes(readyLine))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${name} did not start listening on ${socket}: ${stderr.slice(0, 2000)}`);

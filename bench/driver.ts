@@ -132,9 +132,15 @@ export class KongHost {
   #drained: (() => void) | undefined;
   #pick = 0;
 
-  constructor(path: string, workers = 2) {
+  /**
+   * `path` is the server's socket; with several paths, simulated nginx
+   * worker `i` connects to `paths[i % paths.length]` (one server process
+   * per nginx worker: the ideal split the workers bench compares with).
+   */
+  constructor(path: string | readonly string[], workers = 2) {
     const decoder = new Decoder();
-    for (let i = 0; i < workers; i++) this.#workers.push(new Worker(path, decoder));
+    const paths = typeof path === 'string' ? [path] : path;
+    for (let i = 0; i < workers; i++) this.#workers.push(new Worker(paths[i % paths.length] as string, decoder));
   }
 
   /** Starts one instance of each scenario's plugin per worker, as Kong does lazily. */
@@ -282,7 +288,7 @@ export class KongHost {
         done();
         return;
       }
-      const value = this.#result(method, bound);
+      const value = this.#result(method, call?.Args ?? [], bound);
       const step = value === null ? new HostMap([['EventId', eventId as number]]) : new HostMap([['EventId', eventId as number], ['Data', value]]);
       worker.call('plugin.Step', step, onReply);
     };
@@ -290,10 +296,12 @@ export class KongHost {
   }
 
   /** What Kong's PDK would return. */
-  #result(method: string, bound: Bound): HostValue {
+  #result(method: string, args: readonly unknown[], bound: Bound): HostValue {
     switch (method) {
-      case 'kong.request.get_header':
-        return 'example.com';
+      case 'kong.request.get_header': {
+        const name = args[0];
+        return (typeof name === 'string' ? bound.scenario.headers?.[name] : undefined) ?? 'example.com';
+      }
       case 'kong.request.get_raw_body':
         return bound.bodyValue;
       default:

@@ -66,6 +66,44 @@ module.exports = {
 };
 `;
 
+/** `hmac.js`: bench/plugins/hmac.ts in kong-pdk's form (the same PDK calls and the same MAC work). */
+const HMAC = `'use strict';
+// kong-pdk twin of bench/plugins/hmac.ts (written for this bench).
+const { createHmac, timingSafeEqual } = require('node:crypto');
+
+class Hmac {
+  constructor(config) {
+    this.secret = config.secret || 'bench-secret';
+    this.iterations = config.iterations || 1;
+    this.header = config.header || 'x-signature';
+  }
+
+  async access(kong) {
+    const signature = await kong.request.getHeader(this.header);
+    const body = (await kong.request.getRawBody()) || new Uint8Array(0);
+    let mac = Buffer.alloc(0);
+    for (let i = 0; i < this.iterations; i++) mac = createHmac('sha256', this.secret).update(body).digest();
+    const given = Buffer.from(signature || '', 'hex');
+    if (given.length !== mac.length || !timingSafeEqual(given, mac)) {
+      await kong.response.exit(401, { message: 'bad signature' });
+      return;
+    }
+    await kong.response.setHeader('x-hmac-verdict', 'valid');
+  }
+}
+
+module.exports = {
+  Plugin: Hmac,
+  Schema: [
+    { secret: { type: 'string', default: 'bench-secret' } },
+    { iterations: { type: 'integer', default: 1 } },
+    { header: { type: 'string', default: 'x-signature' } },
+  ],
+  Version: '0.1.0',
+  Priority: 1,
+};
+`;
+
 let written: string | undefined;
 
 /** The plugins directory to pass to kong-pdk (created once per bench process). */
@@ -75,6 +113,7 @@ export function kongPdkPluginsDir(): string {
   writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
   writeFileSync(join(dir, 'hello.js'), HELLO);
   writeFileSync(join(dir, 'calls.js'), CALLS);
+  writeFileSync(join(dir, 'hmac.js'), HMAC);
   written = dir;
   return dir;
 }

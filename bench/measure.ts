@@ -5,9 +5,9 @@
  * @module
  */
 import { KongHost, quantile } from './driver.ts';
-import { cpuMicros, memory } from './proc.ts';
+import { cpuMicros, machineBusyMicros, memory, treeCpuMicros } from './proc.ts';
 import type { Scenario } from './scenarios.ts';
-import { startProcess, type ServerName } from './servers.ts';
+import { startProcess, type RunningProcess, type ServerName } from './servers.ts';
 
 /** Figures of one server in one cell of one round. */
 export interface CellFigures {
@@ -58,6 +58,98 @@ export async function measureLoad(
     };
   } catch (error) {
     throw new Error(`${server}: ${(error as Error).message}\n${proc.stderr().slice(0, 2000)}`, { cause: error });
+  } finally {
+    host.close();
+    await proc.stop();
+  }
+}
+
+/** Figures of a cell whose server may be a tree of processes (a primary and its workers). */
+export interface TreeCellFigures extends CellFigures {
+  /** CPU µs per event of the whole tree, every thread of every process. */
+  readonly treeCpuMicrosPerEvent: number;
+  /** CPU µs of each process of the tree over the window, the root (primary) first (roots first with several roots). */
+  readonly processCpuMicros: readonly number[];
+  /** How many independent root processes the server is (1, or N for N separate single-process servers). */
+  readonly rootCount: number;
+  /** CPU µs per event of the bench process itself (the driver: all its threads). */
+  readonly driverCpuMicrosPerEvent: number;
+  /**
+   * Cores' worth of CPU that other processes of the machine (not the server,
+   * not the driver) used during the window: the machine's busy time minus
+   * both, over the window's length.
+   */
+  readonly otherCores: number;
+  /** Sum of the processes' RSS at the end of the window, bytes. */
+  readonly treeRss: number;
+}
+
+/**
+ * Like {@link measureLoad} for a server started by `start`: CPU is summed
+ * over the process tree (all threads; processes that appear during the
+ * window count from 0), and the driver's own CPU is reported too.
+ */
+export async function measureTreeLoad(
+  label: string,
+  start: () => Promise<RunningProcess>,
+  scenarios: readonly Scenario[],
+  concurrency: number,
+  options: LoadOptions,
+): Promise<TreeCellFigures> {
+  const proc = await start();
+  const host = new KongHost(proc.sockets ?? proc.socket);
+  const roots = proc.pids ?? [proc.pid];
+  const treesCpu = (): Map<number, number> => new Map(roots.flatMap((pid) => [...treeCpuMicros(pid)]));
+  try {
+    await host.start(scenarios);
+    await host.verify();
+    let treeStart = new Map<number, number>();
+    let treeEnd = new Map<number, number>();
+    let driverStart = 0;
+    let driverEnd = 0;
+    let busyStart = 0;
+    let busyEnd = 0;
+    const window = await host.run(concurrency, options.warmupMs, options.durationMs, (phase) => {
+      if (phase === 'start') {
+        treeStart = treesCpu();
+        const usage = process.cpuUsage();
+        driverStart = usage.user + usage.system;
+        busyStart = machineBusyMicros();
+      } else {
+        busyEnd = machineBusyMicros();
+        const usage = process.cpuUsage();
+        driverEnd = usage.user + usage.system;
+        treeEnd = treesCpu();
+      }
+    });
+    const processCpuMicros = [...treeEnd].map(([pid, end]) => end - (treeStart.get(pid) ?? 0));
+    const treeCpu = processCpuMicros.reduce((a, b) => a + b, 0);
+    let treeRss = 0;
+    for (const pid of treeEnd.keys()) {
+      try {
+        treeRss += memory(pid).rss;
+      } catch {
+        // exited meanwhile
+      }
+    }
+    const mem = memory(proc.pid);
+    return {
+      eventsPerSec: window.events / window.seconds,
+      cpuMicrosPerEvent: treeCpu / window.events,
+      treeCpuMicrosPerEvent: treeCpu / window.events,
+      processCpuMicros,
+      rootCount: roots.length,
+      driverCpuMicrosPerEvent: (driverEnd - driverStart) / window.events,
+      otherCores: (busyEnd - busyStart - treeCpu - (driverEnd - driverStart)) / (window.seconds * 1_000_000),
+      p50Ms: quantile(window.latencies, 0.5),
+      p99Ms: quantile(window.latencies, 0.99),
+      events: window.events,
+      rss: mem.rss,
+      peakRss: mem.peak,
+      treeRss,
+    };
+  } catch (error) {
+    throw new Error(`${label}: ${(error as Error).message}\n${proc.stderr().slice(0, 2000)}`, { cause: error });
   } finally {
     host.close();
     await proc.stop();

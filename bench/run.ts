@@ -5,7 +5,8 @@
  * `bench/results/<time>.json` and `bench/results/latest.json`.
  *
  *   node dist/bench/run.js [--rounds 4] [--duration 1500] [--quick] [--soak] [--full]
- *                          [--servers floor,tspdk,kong-pdk] [--skip-bodies] [--skip-dump]
+ *                          [--servers floor,tspdk,kong-pdk] [--skip-bodies] [--skip-dump] [--skip-workers]
+ *                          [--workers-rounds 3] [--iterations 80]
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { inProcessBodyDecode } from './body-decode.ts';
 import { EXIT, HELLO, body, calls, formatBytes, type Scenario } from './scenarios.ts';
 import { kongPdkPluginsDir } from './kong-pdk-plugins.ts';
 import { KONG_PDK_BIN, ROOT, kongPdkAvailable, type ServerName } from './servers.ts';
+import { runWorkersBench, workersOptions, type WorkersBenchResult } from './workers.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -33,6 +35,9 @@ const { values: flags } = parseArgs({
     'skip-load': { type: 'boolean', default: false },
     'skip-bodies': { type: 'boolean', default: false },
     'skip-dump': { type: 'boolean', default: false },
+    'skip-workers': { type: 'boolean', default: false },
+    'workers-rounds': { type: 'string', default: '3' },
+    iterations: { type: 'string', default: '80' },
   },
 });
 
@@ -191,6 +196,20 @@ if (!flags['skip-dump']) {
   }
 }
 
+// Workers (issue 9): tspdk serve --workers 1/2/auto next to kong-pdk, a CPU-heavy plugin and hello at c=1.
+let workers: WorkersBenchResult | undefined;
+if (!flags['skip-workers']) {
+  const options = workersOptions({
+    rounds: flags['workers-rounds'],
+    duration: flags.duration,
+    warmup: flags.warmup,
+    iterations: flags.iterations,
+    quick: flags.quick,
+  });
+  log(`\nWorkers: HMAC-SHA256 ×${options.iterations} of a 1 KB body per event at c=${options.hmacConcurrency.join(', c=')}, hello at c=1; ${options.rounds} round(s) (hello: ${options.helloRounds})`);
+  workers = await runWorkersBench(options, log);
+}
+
 let soak: Record<string, unknown> | undefined;
 if (flags.soak) {
   const total = Number(flags['soak-events']);
@@ -202,7 +221,7 @@ if (flags.soak) {
   log(`  RSS after 100k: ${fmt(result.rssAt100k / 2 ** 20, 1)} MB, after ${result.events}: ${fmt(result.rssAtEnd / 2 ** 20, 1)} MB (×${fmt(result.rssAtEnd / result.rssAt100k, 3)})`);
 }
 
-const out = { machine, rounds, load, servers, raw, summary, ratios, bodies, inProcessBodyDecode: inProcess, dumpMs: dump, soak };
+const out = { machine, rounds, load, servers, raw, summary, ratios, bodies, inProcessBodyDecode: inProcess, dumpMs: dump, workers, soak };
 const dir = join(ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const stamp = machine.date.replace(/[:.]/g, '-');

@@ -5,16 +5,20 @@
  * @module
  */
 
+import { createHmac } from 'node:crypto';
+
 /** One kind of event. */
 export interface Scenario {
   readonly name: string;
-  /** The plugin to start (`hello`, or `calls` configured by `config`). */
-  readonly plugin: 'hello' | 'calls';
+  /** The plugin to start (`hello`, or `calls` or `hmac` configured by `config`). */
+  readonly plugin: 'hello' | 'calls' | 'hmac';
   readonly config: Readonly<Record<string, unknown>>;
   /** The PDK calls the event must make, method and arguments. */
   readonly expected: readonly (readonly [string, readonly unknown[]])[];
   /** The raw body returned by `kong.request.get_raw_body`. */
   readonly body?: Uint8Array;
+  /** Request headers returned by `kong.request.get_header` (any other name: `example.com`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const GET_HOST = ['kong.request.get_header', ['host']] as const;
@@ -41,6 +45,33 @@ export function body(size: number): Scenario {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 131 + 7) & 0xff;
   return { name: `body ${formatBytes(size)}`, plugin: 'calls', config: { mode: 'body' }, expected: [['kong.request.get_raw_body', []]], body: bytes };
+}
+
+/** The HMAC plugin's secret in the bench. */
+export const HMAC_SECRET = 'bench-secret';
+
+/**
+ * bench/plugins/hmac.ts: reads `x-signature` and a raw body of `bodySize`
+ * bytes, computes HMAC-SHA256 of the body `iterations` times and sets the
+ * verdict header (`valid`); with `tampered`, the signature does not match
+ * and the plugin answers 401 instead.
+ */
+export function hmac(iterations: number, bodySize = 1024, tampered = false): Scenario {
+  const bytes = body(bodySize).body as Uint8Array;
+  const mac = createHmac('sha256', HMAC_SECRET).update(bytes).digest();
+  if (tampered) mac[0] = (mac[0] as number) ^ 1;
+  return {
+    name: `hmac ×${iterations} ${formatBytes(bodySize)}${tampered ? ' tampered' : ''}`,
+    plugin: 'hmac',
+    config: { secret: HMAC_SECRET, iterations },
+    expected: [
+      ['kong.request.get_header', ['x-signature']],
+      ['kong.request.get_raw_body', []],
+      tampered ? ['kong.response.exit', [401, { message: 'bad signature' }]] : ['kong.response.set_header', ['x-hmac-verdict', 'valid']],
+    ],
+    body: bytes,
+    headers: { 'x-signature': mac.toString('hex') },
+  };
 }
 
 /** `1 KB`, `32 MB`. */

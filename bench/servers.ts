@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,9 +21,12 @@ export type ServerName = 'floor' | 'tspdk' | 'kong-pdk';
 
 /** A server process listening on `socket`. */
 export interface RunningProcess {
-  readonly name: ServerName;
+  readonly name: string;
   readonly pid: number;
   readonly socket: string;
+  /** Set when the "server" is several independent processes: every root pid, and the socket of each. */
+  readonly pids?: readonly number[];
+  readonly sockets?: readonly string[];
   /** What the process wrote to stderr (for failure reports). */
   stderr(): string;
   stop(): Promise<void>;
@@ -49,9 +52,71 @@ function command(name: ServerName, dir: string): { args: string[]; socket: strin
 }
 
 /** Spawns `name` and waits until its socket accepts connections. */
-export async function startProcess(name: ServerName, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
-  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
-  const { args, socket } = command(name, dir);
+export function startProcess(name: ServerName, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
+  return spawnServer(name, (dir) => command(name, dir), extraNodeArgs);
+}
+
+/** The plugin files `tspdk serve` gets in the workers bench. */
+export const SERVE_PLUGINS = [join(ROOT, 'dist', 'examples', 'hello.js'), join(ROOT, 'dist', 'bench', 'plugins', 'hmac.js')];
+
+/**
+ * `tspdk serve` of examples/hello.ts and bench/plugins/hmac.ts on one socket,
+ * as a user would run it; `workers` is passed as `--workers <workers>` when
+ * given (the option of issue 9), left out otherwise (one process).
+ */
+export function startServe(workers?: string, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
+  const label = workers === undefined ? 'tspdk serve' : `tspdk serve --workers ${workers}`;
+  return spawnServer(
+    label,
+    (dir) => {
+      const socket = join(dir, 'tspdk.sock');
+      // Info level for the readiness line: with workers, the primary accepts
+      // before every worker is ready, and logs "listening" once they all are.
+      // Nothing is logged per event at info.
+      const args = [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', ...SERVE_PLUGINS, '--socket', socket, '--log-level', 'info'];
+      if (workers !== undefined) args.push('--workers', workers);
+      return { args, socket };
+    },
+    extraNodeArgs,
+    '"msg":"listening"',
+  );
+}
+
+/**
+ * `count` independent single-process `tspdk serve` processes, one per
+ * simulated nginx worker: no primary, a perfect split of the load. The
+ * ceiling `--workers <count>` could reach with this driver on this machine.
+ */
+export async function startServeProcesses(count: number): Promise<RunningProcess> {
+  const procs = await Promise.all(Array.from({ length: count }, () => startServe()));
+  const first = procs[0] as RunningProcess;
+  return {
+    name: `${count} × tspdk serve`,
+    pid: first.pid,
+    socket: first.socket,
+    pids: procs.map((p) => p.pid),
+    sockets: procs.map((p) => p.socket),
+    stderr: () => procs.map((p) => p.stderr()).join(''),
+    async stop() {
+      await Promise.all(procs.map((p) => p.stop()));
+    },
+  };
+}
+
+/** Whether this build's `tspdk serve` has `--workers` (issue 9). */
+export function serveHasWorkers(): boolean {
+  const help = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', '--help'], { encoding: 'utf8' });
+  return help.stdout.includes('--workers');
+}
+
+async function spawnServer(
+  name: string,
+  command: (dir: string) => { args: string[]; socket: string },
+  extraNodeArgs: readonly string[],
+  readyLine?: string,
+): Promise<RunningProcess> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name.split(' ')[0] as string}-`));
+  const { args, socket } = command(dir);
   const child: ChildProcess = spawn(process.execPath, [...extraNodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -59,7 +124,7 @@ export async function startProcess(name: ServerName, extraNodeArgs: readonly str
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const deadline = Date.now() + 20_000;
-  while (!(await canConnect(socket))) {
+  while (!(await canConnect(socket)) || (readyLine !== undefined && !stderr.includes(readyLine))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${name} did not start listening on ${socket}: ${stderr.slice(0, 2000)}`);

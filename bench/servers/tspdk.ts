@@ -1,5 +1,5 @@
 /**
- * tspdk under test: `examples/hello.ts` and the bench's `calls` plugin,
+ * tspdk under test: `examples/hello.ts` and the bench's `calls` and `hmac` plugins,
  * served on one socket by {@link startServer}, as the standalone and
  * `tspdk serve` entry points do (warnings and errors on stderr).
  *
@@ -14,6 +14,7 @@ if (socket === undefined) throw new Error('usage: tspdk.js <socket>');
 hostPlugins();
 await import('../../examples/hello.ts');
 await import('../plugins/calls.ts');
+await import('../plugins/hmac.ts');
 await startServer({ plugins: declaredPlugins(), sockets: [socket], logger: createLogger('warn') });
 // Exit normally on SIGTERM so that `--cpu-prof` writes its profile.
 process.once('SIGTERM', () => process.exit(0));

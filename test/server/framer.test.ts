@@ -107,6 +107,31 @@ describe('framer', () => {
     assert.ok(ms < 2000, `framing took ${ms} ms`);
   });
 
+  it('reassembles a message larger than the trusted reserve cut at its header, its growth steps and its end', () => {
+    // 20 MB bin between two small messages: the framer first reserves up to
+    // 8 MB beyond what arrived, then grows; cut around every such point.
+    const big = luaPack([0, 7, 'plugin.Step', [{ EventId: 3, Data: new Uint8Array(20 * 1024 * 1024).map((_, i) => i & 0xff) }]]);
+    const before = luaPack(samples[1]);
+    const after = luaPack(samples[0]);
+    const all = concat([before, big, after]);
+    const start = before.length;
+    const binHeader = big.indexOf(0xc6) + start; // bin32: 1 type byte + 4 length bytes
+    const points = new Set<number>();
+    for (let d = -2; d <= 6; d++) points.add(binHeader + d);
+    for (const first of [1, 6, 100, 65536]) {
+      const reserve = first * 2 + 8 * 1024 * 1024;
+      for (const at of [start + first, start + reserve, start + reserve * 2 + 8 * 1024 * 1024]) for (let d = -1; d <= 1; d++) points.add(at + d);
+    }
+    for (let d = -2; d <= 2; d++) points.add(start + big.length + d);
+    for (const cut of [...points].filter((c) => c > 0 && c < all.length)) {
+      const got = frames(all, [start + 1, cut].filter((c, i, a) => a.indexOf(c) === i).sort((a, b) => a - b));
+      assert.equal(got.length, 3, `cut at ${cut}`);
+      assert.deepEqual(got[0], before);
+      assert.ok(Buffer.from(got[1] as Uint8Array).equals(big), `big message intact, cut at ${cut}`);
+      assert.deepEqual(got[2], after);
+    }
+  });
+
   it('refuses a message over the size limit as soon as its header says so', () => {
     const framer = new Framer({ maxMessageBytes: 1024 });
     const header = Uint8Array.from([0x94, 0x00, 0x01, 0xc6, 0x7f, 0xff, 0xff, 0xff]);

@@ -6,7 +6,7 @@
  *
  *   node dist/bench/run.js [--rounds 4] [--duration 1500] [--quick] [--soak] [--full]
  *                          [--servers floor,tspdk,kong-pdk] [--skip-bodies] [--skip-dump] [--skip-workers]
- *                          [--workers-rounds 3] [--iterations 80]
+ *                          [--workers-rounds 3] [--iterations 160]
  *
  * @module
  */
@@ -37,7 +37,7 @@ const { values: flags } = parseArgs({
     'skip-dump': { type: 'boolean', default: false },
     'skip-workers': { type: 'boolean', default: false },
     'workers-rounds': { type: 'string', default: '3' },
-    iterations: { type: 'string', default: '80' },
+    iterations: { type: 'string', default: '160' },
   },
 });
 

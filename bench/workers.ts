@@ -13,7 +13,7 @@
  * per-round ratios.
  *
  *   node dist/bench/workers.js [--rounds 3] [--duration 1500] [--warmup 400]
- *                              [--iterations 80] [--quick]
+ *                              [--iterations 160] [--quick]
  *
  * Also run by `npm run bench` (`run.js --skip-workers` leaves it out).
  *
@@ -252,7 +252,7 @@ export function workersOptions(flags: { rounds?: string; duration?: string; warm
     rounds,
     helloRounds: quick ? 1 : Math.max(rounds, 5),
     load: { warmupMs: Number(flags.warmup ?? '400'), durationMs: quick ? 800 : Number(flags.duration ?? '1500') },
-    iterations: Number(flags.iterations ?? '80'),
+    iterations: Number(flags.iterations ?? '160'),
     hmacConcurrency: [16, 64],
   };
 }
@@ -263,7 +263,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '1500' },
       warmup: { type: 'string', default: '400' },
-      iterations: { type: 'string', default: '80' },
+      iterations: { type: 'string', default: '160' },
       quick: { type: 'boolean', default: false },
     },
   });

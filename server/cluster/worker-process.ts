@@ -29,18 +29,25 @@ export async function runWorker(
 ): Promise<RunningServer> {
   const logger = baseLogger.child({ worker: identity.slot });
   installCrashGuards(logger);
-  const node = await WorkerNode.start({
-    slot: identity.slot,
-    workers: identity.workers,
-    plugins,
-    logger,
-    control: { send: sendToPrimary },
-    peerDirectory: identity.peers,
-    pid: identity.primary,
-    announcePid: options.serverPid,
-    maxMessageBytes: options.maxMessageSize,
-    eventTimeoutMs: options.eventTimeout,
-  });
+  let node: WorkerNode;
+  try {
+    node = await WorkerNode.start({
+      slot: identity.slot,
+      workers: identity.workers,
+      plugins,
+      logger,
+      control: { send: sendToPrimary },
+      peerDirectory: identity.peers,
+      pid: identity.primary,
+      announcePid: options.serverPid,
+      maxMessageBytes: options.maxMessageSize,
+      eventTimeoutMs: options.eventTimeout,
+    });
+  } catch (error) {
+    // Exiting tells the primary: a first start that fails fails the server, a respawn is retried later.
+    logger.fatal({ err: error }, 'the worker cannot start');
+    process.exit(1);
+  }
   // tspdk/shared: one store, in the primary, for every worker.
   setSharedTransport(node.sharedTransport);
   process.on('message', (message: unknown, handle: unknown) => {
@@ -56,7 +63,7 @@ export async function runWorker(
   // The primary is gone without stopping its workers first (killed, crashed, or
   // orphaned and exiting): to Kong the server is one process, so the whole
   // server goes, as a single process would. A SIGTERM to the primary is the
-  // graceful way: it passes SIGTERM on and waits for its workers.
+  // graceful way: it drains every worker, then tells them to exit.
   process.once('disconnect', () => {
     logger.error({ liveEvents: node.server.liveEvents }, 'the primary process is gone; exiting');
     process.exit(1);

@@ -216,6 +216,29 @@ describe('--workers', () => {
     assert.equal(existsSync(join(directory, 's.sock')), false, 'it did not listen');
   });
 
+  it('exits 1, leaving no process behind, when a worker cannot start', async () => {
+    const directory = tempDirectory();
+    directories.push(directory);
+    const plugin = join(directory, 'broken-worker.mjs');
+    // Throws only in processes forked with an IPC channel: the workers, not the primary.
+    writeFileSync(
+      plugin,
+      `import { Config, serve } from ${JSON.stringify(join(root, 'server', 'index.js'))};\n` +
+        `if (process.send !== undefined) throw new Error('cannot start here');\n` +
+        `class Broken extends Config({}) { access() {} }\n` +
+        `serve(Broken, { name: 'broken', version: '1.0.0', priority: 1 });\n`,
+    );
+    const result = spawnSync(process.execPath, [plugin, '--workers', '2', '--socket', join(directory, 'b.sock')], {
+      env: {},
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    // spawnSync returns only once every process holding stderr (the workers inherit it) is gone.
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /a worker failed to start; exiting/);
+    assert.match(result.stderr, /cannot start here/);
+  });
+
   it('passes SIGHUP on to every worker of `tspdk serve`, whose pid file names the primary', async () => {
     const directory = tempDirectory();
     directories.push(directory);

@@ -216,7 +216,7 @@ describe('--workers', () => {
     assert.equal(existsSync(join(directory, 's.sock')), false, 'it did not listen');
   });
 
-  it('exits 1, leaving no process behind, when a worker cannot start', async () => {
+  it('exits 1, leaving no process behind, when a worker cannot start', () => {
     const directory = tempDirectory();
     directories.push(directory);
     const plugin = join(directory, 'broken-worker.mjs');

@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 
 /**
  * CPU time the process has used, in microseconds, all threads: the sum of
@@ -105,3 +107,31 @@ export function machineBusyMicros(): number {
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
   return ((total - idle) * 1_000_000) / 100;
 }
+
+/** The machine and checkout a run was made on, for the results JSON and the first line of output. */
+export interface MachineInfo {
+  readonly node: string;
+  readonly nproc: number;
+  readonly cpu: string;
+  readonly loadavgAtStart: number[];
+  readonly date: string;
+  readonly commit: string;
+}
+
+/** Describes this machine and the git commit of `root`. */
+export function describeMachine(root: string): MachineInfo {
+  return {
+    node: process.version,
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    loadavgAtStart: loadavg(),
+    date: new Date().toISOString(),
+    commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim(),
+  };
+}
+
+/** One line naming the machine, Node, the commit and the load. */
+export function machineLine(title: string, machine: MachineInfo): string {
+  return `${title} — Node ${machine.node}, ${machine.nproc} × ${machine.cpu}, commit ${machine.commit}, load ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`;
+}
+

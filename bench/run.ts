@@ -12,11 +12,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBody, measureLoad, measureSoak, type BodyFigures, type CellFigures } from './measure.ts';
 import { inProcessBodyDecode } from './body-decode.ts';
+import { describeMachine, machineLine } from './proc.ts';
 import { EXIT, HELLO, body, calls, formatBytes, type Scenario } from './scenarios.ts';
 import { kongPdkPluginsDir } from './kong-pdk-plugins.ts';
 import { KONG_PDK_BIN, ROOT, kongPdkAvailable, type ServerName } from './servers.ts';
@@ -65,15 +65,8 @@ const cells: Cell[] = [
   { label: '8 calls c=64', scenarios: [calls(8)], concurrency: 64 },
 ];
 
-const machine = {
-  node: process.version,
-  nproc: cpus().length,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  loadavgAtStart: loadavg(),
-  date: new Date().toISOString(),
-  commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim(),
-};
-log(`tspdk bench — Node ${machine.node}, ${machine.nproc} × ${machine.cpu}, commit ${machine.commit}, load ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+const machine = describeMachine(ROOT);
+log(machineLine('tspdk bench', machine));
 log(`servers: ${servers.join(', ')}; ${rounds} round(s); ${load.durationMs} ms per cell after ${load.warmupMs} ms warm-up; a fresh server process per cell\n`);
 
 const median = (xs: readonly number[]): number => {

@@ -19,13 +19,13 @@
  *
  * @module
  */
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KongHost } from './driver.ts';
+import { describeMachine, machineLine } from './proc.ts';
 import { measureTreeLoad, type LoadOptions, type TreeCellFigures } from './measure.ts';
 import { HELLO, hmac, type Scenario } from './scenarios.ts';
 import { ROOT, kongPdkAvailable, serveHasWorkers, startProcess, startServe, startServeProcesses, type RunningProcess } from './servers.ts';
@@ -268,16 +268,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     },
   });
   const options = workersOptions(values);
-  const machine = {
-    node: process.version,
-    nproc: cpus().length,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    loadavgAtStart: loadavg(),
-    date: new Date().toISOString(),
-    commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim(),
-  };
+  const machine = describeMachine(ROOT);
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
-  log(`tspdk workers bench — Node ${machine.node}, ${machine.nproc} × ${machine.cpu}, commit ${machine.commit}, load ${machine.loadavgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+  log(machineLine('tspdk workers bench', machine));
   log(`${options.rounds} round(s) (hello c=1: ${options.helloRounds}); ${options.load.durationMs} ms per cell after ${options.load.warmupMs} ms warm-up; HMAC ×${options.iterations} per event\n`);
   const result = await runWorkersBench(options, log);
   const dir = join(ROOT, 'bench', 'results');

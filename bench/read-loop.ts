@@ -9,8 +9,8 @@
  *   the least any framer can do with `'data'` events;
  * - `onread`: reads straight into that buffer: the accepted handle re-wrapped
  *   in a `net.Socket` with `onread` (a user buffer; Node offers the option
- *   only when it constructs the socket). A measurement, not a pattern for
- *   production code: it takes the handle from the accepted socket.
+ *   only when it constructs the socket). The server does the same, with its
+ *   checks and fallback, in server/direct-reads.ts.
  *
  *   node dist/bench/read-loop.js [--mb 32] [--runs 2]
  *

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { MessageDecoder, MessageEncoder, ReplyEncoder } from './codec.ts';
 import type { Replier } from './event.ts';
+import { readInPlace } from './direct-reads.ts';
 import { FrameError, Framer, type FramerLimits } from './framer.ts';
 import type { PluginServer } from './plugin-server.ts';
 import { RequestReader } from './request-reader.ts';
@@ -28,6 +29,13 @@ export interface ConnectionOptions extends FramerLimits {
    * of events another worker runs (see cluster/forwarder.ts).
    */
   readonly route?: RequestRouter;
+  /**
+   * Read straight into the framer's buffers (see direct-reads.ts), which
+   * keeps a large body from costing twice its size in spent read buffers.
+   * Defaults to `true`; the connection falls back to `'data'` events by
+   * itself when the socket does not allow it.
+   */
+  readonly readInPlace?: boolean;
 }
 
 /** See {@link ConnectionOptions.route}. `frame` is only valid during the call. */
@@ -48,14 +56,21 @@ export class Connection implements Replier {
   readonly #route: RequestRouter | undefined;
   #open = true;
 
-  constructor(socket: Socket, server: PluginServer, logger: Logger, options: ConnectionOptions = {}) {
-    this.#socket = socket;
+  /**
+   * Serves `accepted`. Listen to {@link socket} afterwards, not to
+   * `accepted`: reading in place moves the connection to a new socket.
+   */
+  constructor(accepted: Socket, server: PluginServer, logger: Logger, options: ConnectionOptions = {}) {
     this.#server = server;
     this.#logger = logger;
     this.#framer = new Framer(options);
     this.#route = options.route;
+    const moved =
+      options.readInPlace === false ? undefined : readInPlace(accepted, { target: () => this.#readTarget(), filled: (count) => this.#filled(count) });
+    const socket = moved ?? accepted;
+    this.#socket = socket;
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.#data(chunk));
+    if (moved === undefined) socket.on('data', (chunk: Buffer) => this.#data(chunk));
     socket.on('error', (error: Error) => {
       this.#logger.debug({ err: error }, 'connection error');
     });
@@ -63,6 +78,11 @@ export class Connection implements Replier {
       this.#open = false;
     });
     if (options.announcePid !== false) socket.write(pidNotice(options.pid ?? process.pid));
+  }
+
+  /** The socket of this connection (not the one given to the constructor when reads go in place). */
+  get socket(): Socket {
+    return this.#socket;
   }
 
   /** Whether replies can still be written. */
@@ -108,11 +128,30 @@ export class Connection implements Replier {
       // A plain view, so bytes reach plugins as Uint8Array whatever read they came in.
       this.#framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), this.#onMessage);
     } catch (error) {
-      if (error instanceof FrameError) this.destroy(`unreadable stream: ${error.message}`);
-      else {
-        this.#logger.error({ err: error }, 'failed to process a message');
-        this.destroy('internal error');
-      }
+      this.#failed(error);
+    }
+  }
+
+  #readTarget(): Uint8Array {
+    // Node asks for the next buffer even after the read that closed the connection.
+    return this.#open ? this.#framer.readTarget() : SPARE;
+  }
+
+  #filled(count: number): boolean {
+    if (!this.#open) return false;
+    try {
+      this.#framer.commit(count, this.#onMessage);
+    } catch (error) {
+      this.#failed(error);
+    }
+    return this.#open;
+  }
+
+  #failed(error: unknown): void {
+    if (error instanceof FrameError) this.destroy(`unreadable stream: ${error.message}`);
+    else {
+      this.#logger.error({ err: error }, 'failed to process a message');
+      this.destroy('internal error');
     }
   }
 
@@ -127,7 +166,11 @@ export class Connection implements Replier {
     }
     let message: unknown;
     try {
-      message = (this.#decoder ??= new MessageDecoder()).decode(bytes, invalidUtf8);
+      // Decoded bin values alias the message's bytes; a small message that
+      // shares its buffer with others is copied first, so that a value a
+      // plugin keeps does not keep the whole read buffer alive.
+      const own = bytes.byteLength > SHARED_COPY_LIMIT || bytes.byteLength * 2 >= bytes.buffer.byteLength ? bytes : bytes.slice();
+      message = (this.#decoder ??= new MessageDecoder()).decode(own, invalidUtf8);
     } catch (error) {
       const msgid = peekMsgid(bytes);
       const text = `malformed request: ${(error as Error).message}`;
@@ -153,6 +196,12 @@ export class Connection implements Replier {
     this.#server.handle(this, msgid, method, params);
   }
 }
+
+/** What Node's in-place reads write to once the connection is closed. */
+const SPARE = new Uint8Array(256);
+
+/** Messages up to this size are copied out of a shared read buffer before decoding. */
+const SHARED_COPY_LIMIT = 64 * 1024;
 
 let lastNotice: { readonly pid: number; readonly bytes: Uint8Array } | undefined;
 

@@ -5,9 +5,17 @@
  * a read may hold part of a message, several messages, or both. The framer
  * walks the structure of each value without decoding it, remembers where it
  * stopped, and hands out each complete message as one contiguous byte range.
- * Every byte is copied at most a constant number of times and scanned once, so
- * a 32 MB body arriving in 64 KB reads costs linear time and about one copy of
- * its size.
+ * Every byte is scanned once and copied at most a constant number of times,
+ * so a 32 MB body arriving in 64 KB reads costs linear time.
+ *
+ * Two ways to feed it, one per framer:
+ * - {@link Framer.push} takes reads that Node allocated (`'data'` events) and
+ *   copies only the start of an incomplete message;
+ * - {@link Framer.readTarget} / {@link Framer.commit} let the kernel write
+ *   straight into the framer's buffers (see direct-reads.ts): small messages
+ *   share a region that is only ever written past its last byte handed out,
+ *   and a large message gets a buffer of its own that grows in place, so a
+ *   32 MB body costs one buffer of its size and no garbage read buffers.
  *
  * @module
  */
@@ -42,13 +50,24 @@ const EMPTY = new Uint8Array(0);
  */
 const TRUSTED_RESERVE = 8 * 1024 * 1024;
 
+/** Size of a fresh region for messages read in place. */
+const REGION = 16 * 1024;
+
+/** Less free space than this left in a region, and the next read goes to a fresh one. */
+const MIN_READ = 2 * 1024;
+
 /** Splits one connection's byte stream into MessagePack messages. */
 export class Framer {
   readonly #maxMessageBytes: number;
   readonly #maxValues: number;
 
-  /** Holds the start of an incomplete message (bytes `0 .. #filled`). */
+  /**
+   * Holds the start of an incomplete message (bytes `#start .. #filled`).
+   * With {@link push} the message always starts at 0; with in-place reads
+   * the bytes before `#start` belong to messages already handed out.
+   */
   #buffer: Uint8Array = EMPTY;
+  #start = 0;
   #filled = 0;
   /** Where scanning resumes in `#buffer`: always at a value boundary. */
   #scanned = 0;
@@ -67,7 +86,7 @@ export class Framer {
 
   /** Bytes held for an incomplete message. */
   get bufferedBytes(): number {
-    return this.#filled;
+    return this.#filled - this.#start;
   }
 
   /**
@@ -93,6 +112,75 @@ export class Framer {
     this.#reset();
     sink(buffer.subarray(0, end), invalid);
     if (end < filled) this.#scanChunk(buffer.subarray(end, filled), sink);
+  }
+
+  /**
+   * Where the kernel should write the next read (in-place reads): the free
+   * tail of the buffer that holds the incomplete message, or a fresh region.
+   * Never empty. Call {@link commit} with the number of bytes written to it.
+   * The framer never writes to bytes it handed out, so messages may alias
+   * its buffers.
+   */
+  readTarget(): Uint8Array {
+    const buffer = this.#buffer;
+    const free = buffer.length - this.#filled;
+    if (free >= MIN_READ) return buffer.subarray(this.#filled);
+    const partial = this.#filled - this.#start;
+    if (partial === 0) {
+      this.#buffer = new Uint8Array(REGION);
+      this.#start = 0;
+      this.#filled = 0;
+      return this.#buffer;
+    }
+    // The incomplete message is known to end within this buffer: read on.
+    if (free > 0 && this.#start + this.#needed <= buffer.length) return buffer.subarray(this.#filled);
+    this.#makeRoom(partial);
+    return this.#buffer.subarray(this.#filled);
+  }
+
+  /**
+   * Takes `count` bytes the kernel wrote to the last {@link readTarget}.
+   * Calls `sink` once per complete message, in order.
+   * @throws {@link FrameError} as {@link push} does.
+   */
+  commit(count: number, sink: MessageSink): void {
+    this.#filled += count;
+    for (;;) {
+      const start = this.#start;
+      const available = this.#filled - start;
+      if (available === 0 || available < this.#needed) return;
+      const end = this.#scan(this.#buffer, start, start + this.#scanned, this.#pending === 0 ? 1 : this.#pending, this.#filled);
+      if (end < 0) return;
+      const invalid = this.#invalidUtf8;
+      this.#resetScan();
+      this.#start = end;
+      sink(this.#buffer.subarray(start, end), invalid);
+    }
+  }
+
+  /**
+   * Gives the incomplete message (`partial` bytes) a buffer with room to
+   * grow, under the same trust rule as {@link push}: at most
+   * `TRUSTED_RESERVE` beyond twice what has arrived. A message that will
+   * need more than that gets a resizable buffer, which grows in place
+   * (address space reserved up to the message limit, memory committed as it
+   * grows) instead of being copied at every step.
+   */
+  #makeRoom(partial: number): void {
+    const needed = this.#needed;
+    const capacity = Math.min(Math.max(needed, partial * 2, partial + REGION), partial * 2 + TRUSTED_RESERVE, Math.max(needed, this.#maxMessageBytes));
+    const old = this.#buffer;
+    const backing = old.buffer;
+    if (this.#start === 0 && backing instanceof ArrayBuffer && backing.resizable && capacity <= backing.maxByteLength && old.byteOffset === 0) {
+      backing.resize(capacity);
+      this.#buffer = new Uint8Array(backing, 0, capacity);
+      return;
+    }
+    const grown = capacity < needed ? growable(capacity, this.#maxMessageBytes) : new Uint8Array(capacity);
+    grown.set(old.subarray(this.#start, this.#filled));
+    this.#buffer = grown;
+    this.#filled = partial;
+    this.#start = 0;
   }
 
   #scanChunk(chunk: Uint8Array, sink: MessageSink): void {
@@ -134,6 +222,10 @@ export class Framer {
   #reset(): void {
     this.#buffer = EMPTY;
     this.#filled = 0;
+    this.#resetScan();
+  }
+
+  #resetScan(): void {
     this.#scanned = 0;
     this.#pending = 0;
     this.#values = 0;
@@ -206,6 +298,18 @@ export class Framer {
     this.#pending = pending;
     this.#needed = needed - messageStart;
     return -1;
+  }
+}
+
+/**
+ * A buffer of `length` bytes that can grow in place up to `max`, or a plain
+ * one where the runtime cannot reserve that much (it is then copied to grow).
+ */
+function growable(length: number, max: number): Uint8Array {
+  try {
+    return new Uint8Array(new ArrayBuffer(length, { maxByteLength: max }), 0, length);
+  } catch {
+    return new Uint8Array(length);
   }
 }
 

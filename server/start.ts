@@ -23,6 +23,11 @@ export interface StartOptions extends ListenOptions, Omit<PluginServerOptions, '
   readonly announcePid?: boolean;
   /** The pid to announce. Defaults to `process.pid`. */
   readonly pid?: number;
+  /**
+   * Read Kong's messages straight into the framer's buffers instead of
+   * through `'data'` events (see server/direct-reads.ts). Defaults to `true`.
+   */
+  readonly readInPlace?: boolean;
 }
 
 /** A plugin server that is listening. */
@@ -44,11 +49,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { logger } = options;
   const server = new PluginServer(options.plugins, options);
   const sockets = new Set<Socket>();
-  const connectionOptions = { announcePid: options.announcePid, pid: options.pid, maxMessageBytes: options.maxMessageBytes };
-  const accept = (socket: Socket): void => {
+  const connectionOptions = { announcePid: options.announcePid, pid: options.pid, maxMessageBytes: options.maxMessageBytes, readInPlace: options.readInPlace };
+  const accept = (accepted: Socket): void => {
+    const { socket } = new Connection(accepted, server, logger, connectionOptions);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    new Connection(socket, server, logger, connectionOptions);
   };
   const listeners: Server[] = [];
   try {

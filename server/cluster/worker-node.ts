@@ -88,8 +88,7 @@ export class WorkerNode {
       node.#peers = await listenUnix(
         peerSocketPath(options.peerDirectory, options.slot),
         (socket) => {
-          node.#track(socket);
-          new Connection(socket, node.server, options.logger, { announcePid: false, maxMessageBytes: options.maxMessageBytes });
+          node.#track(new Connection(socket, node.server, options.logger, { announcePid: false, maxMessageBytes: options.maxMessageBytes }).socket);
         },
         { mode: 0o600 },
       );
@@ -110,17 +109,21 @@ export class WorkerNode {
     return this.#sockets.size;
   }
 
-  /** Serves a connection from Kong that the primary accepted. */
-  accept(socket: Socket): void {
+  /**
+   * Serves a connection from Kong that the primary accepted. Returns the
+   * socket that now carries it (reading in place moves it to a new one).
+   */
+  accept(accepted: Socket): Socket {
     const options = this.#options;
-    this.#track(socket);
-    socket.once('close', () => options.control.send({ t: 'conn-closed' }));
-    new Connection(socket, this.server, this.#logger, {
+    const { socket } = new Connection(accepted, this.server, this.#logger, {
       announcePid: options.announcePid,
       pid: options.pid,
       maxMessageBytes: options.maxMessageBytes,
       route: this.forwarder.route,
     });
+    this.#track(socket);
+    socket.once('close', () => options.control.send({ t: 'conn-closed' }));
+    return socket;
   }
 
   /** A control message from the primary (connections arrive through {@link accept}). */

@@ -24,6 +24,28 @@ function frames(stream: Uint8Array, cuts: readonly number[], framer = new Framer
   return out;
 }
 
+/**
+ * Feeds `stream` through in-place reads as the kernel would: each read
+ * writes at most `size()` bytes to the framer's target. Returns the views
+ * the framer handed out, as they are (not copies), so that a test sees
+ * whether a later read overwrote one.
+ */
+function framesInPlace(stream: Uint8Array, size: () => number, framer = new Framer()): { views: Uint8Array[]; targets: number[] } {
+  const views: Uint8Array[] = [];
+  const targets: number[] = [];
+  let at = 0;
+  while (at < stream.length) {
+    const target = framer.readTarget();
+    assert.ok(target.length > 0, 'the read target is never empty');
+    targets.push(target.length);
+    const count = Math.min(target.length, Math.max(1, size()), stream.length - at);
+    target.set(stream.subarray(at, at + count));
+    at += count;
+    framer.commit(count, (bytes) => views.push(bytes));
+  }
+  return { views, targets };
+}
+
 /** A deterministic pseudo-random generator, so failures can be replayed. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -157,5 +179,92 @@ describe('framer', () => {
     framer.push(second.subarray(50), (bytes) => seen.push(bytes));
     assert.deepEqual(seen[0], first);
     assert.deepEqual(seen[1], second);
+  });
+});
+
+describe('framer, reading in place', () => {
+  const stream = concat(samples.map((sample) => luaPack(sample)));
+  const expected = samples.map((sample) => luaPack(sample));
+
+  it('yields every message whatever the read sizes, and never writes over a message it handed out', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const next = random(seed);
+      const sizes = [() => 1 + Math.floor(next() * 64), () => 1 + Math.floor(next() * 5000), () => 1 + Math.floor(next() * 200_000)];
+      for (const size of sizes) {
+        // Twice the samples, so that later reads land in the same regions.
+        const { views } = framesInPlace(concat([stream, stream]), size);
+        assert.deepEqual(views, [...expected, ...expected], `seed ${seed}`);
+      }
+    }
+  });
+
+  it('reassembles messages read one byte at a time', () => {
+    const { views } = framesInPlace(stream, () => 1);
+    assert.deepEqual(views, expected);
+  });
+
+  it('keeps many small messages in shared regions that later reads do not touch', () => {
+    const small = Array.from({ length: 2000 }, (_, i) => luaPack([0, i, 'plugin.Step', [{ EventId: i, Data: `value ${i}` }]]));
+    const { views } = framesInPlace(concat(small), () => 700);
+    assert.deepEqual(views, small);
+    const buffers = new Set(views.map((view) => view.buffer));
+    assert.ok(buffers.size < small.length / 20, `${buffers.size} buffers for ${small.length} messages`);
+  });
+
+  it('gives a large message a buffer of its own, grown in place up to its size and not beyond', () => {
+    const body = new Uint8Array(20 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
+    const big = luaPack([0, 7, 'plugin.Step', [{ EventId: 3, Data: body }]]);
+    const before = luaPack(samples[1]);
+    const after = luaPack(samples[0]);
+    const { views } = framesInPlace(concat([before, big, after]), () => 65536);
+    assert.equal(views.length, 3);
+    assert.deepEqual(views[0], before);
+    assert.deepEqual(views[2], after);
+    const got = views[1] as Uint8Array;
+    assert.ok(Buffer.from(got).equals(big), 'large message intact');
+    assert.equal(got.byteOffset, 0);
+    assert.ok(got.buffer.byteLength - got.length <= 16 * 1024, `buffer of ${got.buffer.byteLength} bytes for a message of ${got.length}`);
+  });
+
+  it('reserves at most 8 MiB beyond twice what arrived, whatever a header claims', () => {
+    const framer = new Framer();
+    const header = Uint8Array.from([0x94, 0x00, 0x01, 0xab, ...Buffer.from('plugin.Step'), 0x91, 0xc6, 0x07, 0x00, 0x00, 0x00]);
+    let received = 0;
+    const feed = (bytes: Uint8Array): void => {
+      let at = 0;
+      while (at < bytes.length) {
+        const target = framer.readTarget();
+        assert.ok(target.length <= Math.max(16 * 1024, received * 2 + 8 * 1024 * 1024 + 16 * 1024), `target of ${target.length} bytes after ${received}`);
+        const count = Math.min(target.length, bytes.length - at, 65536);
+        target.set(bytes.subarray(at, at + count));
+        framer.commit(count, () => assert.fail('the message is not complete'));
+        at += count;
+        received += count;
+      }
+    };
+    feed(header);
+    feed(new Uint8Array(3 * 1024 * 1024));
+    assert.equal(framer.bufferedBytes, received);
+  });
+
+  it('grows by copying where the runtime cannot reserve the message limit', () => {
+    // 8 GiB is over what V8 lets an ArrayBuffer reserve: the framer falls back to plain buffers.
+    const big = luaPack([0, 7, 'plugin.Step', [{ EventId: 3, Data: new Uint8Array(12 * 1024 * 1024).fill(9) }]]);
+    const { views } = framesInPlace(concat([big, stream]), () => 100_000, new Framer({ maxMessageBytes: 2 ** 33 }));
+    assert.ok(Buffer.from(views[0] as Uint8Array).equals(big));
+    assert.deepEqual(views.slice(1), expected);
+  });
+
+  it('refuses what push refuses: a message over the limit, too many values, the byte 0xc1', () => {
+    const cases: [Framer, number[]][] = [
+      [new Framer({ maxMessageBytes: 1024 }), [0x94, 0x00, 0x01, 0xc6, 0x7f, 0xff, 0xff, 0xff]],
+      [new Framer({ maxValues: 1000 }), [0xdd, 0x7f, 0xff, 0xff, 0xff]],
+      [new Framer(), [0xc1]],
+    ];
+    for (const [framer, bytes] of cases) {
+      const target = framer.readTarget();
+      target.set(bytes);
+      assert.throws(() => framer.commit(bytes.length, () => undefined), FrameError);
+    }
   });
 });

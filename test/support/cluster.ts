@@ -70,10 +70,10 @@ export async function startLocalCluster(
   let next = 0;
   const accepted = new Set<Socket>();
   const listener: Server = await listenUnix(socket, (connection) => {
-    accepted.add(connection);
-    connection.once('close', () => accepted.delete(connection));
-    const node = nodes[next++ % nodes.length];
-    node?.accept(connection);
+    const node = nodes[next++ % nodes.length] as WorkerNode;
+    const served = node.accept(connection);
+    accepted.add(served);
+    served.once('close', () => accepted.delete(served));
   });
   const sum = (read: (node: WorkerNode) => number): number => nodes.reduce((total, node) => total + read(node), 0);
   return {

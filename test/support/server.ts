@@ -6,7 +6,8 @@
  * cluster of N workers (support/cluster.ts), and `TSPDK_TEST_POOL=openresty`
  * makes the stand-in reuse connections as OpenResty does (LIFO) instead of
  * picking any idle one: `npm run test:workers` runs the conformance and
- * reliability suites both ways.
+ * reliability suites both ways. `TSPDK_TEST_READS=data` makes connections
+ * read through `'data'` events instead of in place (server/direct-reads.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,9 @@ hostPlugins();
 
 /** Workers of the servers that {@link startTestServer} starts (`TSPDK_TEST_WORKERS`, default 1). */
 export const TEST_WORKERS = Math.max(1, Number(process.env['TSPDK_TEST_WORKERS'] ?? 1) || 1);
+
+/** `TSPDK_TEST_READS=data`: connections read through `'data'` events, not in place. */
+const TEST_READ_IN_PLACE = process.env['TSPDK_TEST_READS'] !== 'data';
 
 /** The stand-in's pool order for these tests (`TSPDK_TEST_POOL`). */
 const TEST_POOL = process.env['TSPDK_TEST_POOL'] === 'openresty' ? 'openresty' : undefined;
@@ -59,7 +63,7 @@ export async function startTestServer(
   const running: RunningTestServer =
     TEST_WORKERS > 1
       ? await startLocalCluster(plugins, socket, directory, TEST_WORKERS, options)
-      : await startServer({ logger: silentLogger(), ...options, plugins, sockets: [socket] });
+      : await startServer({ logger: silentLogger(), readInPlace: TEST_READ_IN_PLACE, ...options, plugins, sockets: [socket] });
   const hosts: KongHost[] = [];
   return {
     running,

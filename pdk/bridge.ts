@@ -17,6 +17,13 @@ export interface Bridge {
    */
   call(method: string, args: readonly unknown[]): Promise<unknown>;
   /**
+   * Optional: {@link Bridge.call}, but resolving with `shape(raw, method)`
+   * (and rejecting with what `shape` throws). The bindings use it when
+   * present, which saves the promise and the turn of the microtask queue
+   * that `call(...).then(shape)` costs on every PDK call.
+   */
+  callShaped?(method: string, args: readonly unknown[], shape: (raw: unknown, method: string) => unknown): Promise<unknown>;
+  /**
    * Sends a call that never returns (`kong.response.exit`, `kong.response.error`):
    * Kong ends the request and sends no further step for this event, so the
    * returned promise never settles, exactly as Kong never resumes the Lua

@@ -70,6 +70,7 @@ export function ask<T extends MethodTable, N extends keyof T & string>(
   if (wire instanceof PdkError) return Promise.reject(wire);
   if (signature.noReturn) return bridge.exit(name, wire);
   const shape = signature.shape;
-  const raw = bridge.call(name, wire);
-  return (shape === undefined ? raw : raw.then((value) => shape(value, name))) as Promise<ResultOf<T[N]>>;
+  if (shape === undefined) return bridge.call(name, wire) as Promise<ResultOf<T[N]>>;
+  if (bridge.callShaped !== undefined) return bridge.callShaped(name, wire, shape) as Promise<ResultOf<T[N]>>;
+  return bridge.call(name, wire).then((value) => shape(value, name)) as Promise<ResultOf<T[N]>>;
 }

@@ -47,6 +47,8 @@ export interface EventHost {
 interface Call {
   readonly method: string;
   readonly args: readonly unknown[];
+  /** Turns Kong's answer into the binding's result (see {@link Bridge.callShaped}). */
+  readonly shape: ((raw: unknown, method: string) => unknown) | undefined;
   /** The call never returns (`kong.response.exit`/`error`): the event ends when it is sent. */
   readonly exit: boolean;
   readonly resolve: (value: unknown) => void;
@@ -121,10 +123,14 @@ export class Event implements Bridge {
   // Bridge ---------------------------------------------------------------
 
   call(method: string, args: readonly unknown[]): Promise<unknown> {
+    return this.callShaped(method, args, undefined);
+  }
+
+  callShaped(method: string, args: readonly unknown[], shape: ((raw: unknown, method: string) => unknown) | undefined): Promise<unknown> {
     if (this.#ended || (this.#handlerDone && this.#failing)) {
       return Promise.reject(new PdkError(ErrorCodes.EventEnded, method, `the ${this.phase} event has ended`));
     }
-    return new Promise((resolve, reject) => this.#submit({ method, args, exit: false, resolve, reject }));
+    return new Promise((resolve, reject) => this.#submit({ method, args, shape, exit: false, resolve, reject }));
   }
 
   exit(method: string, args: readonly unknown[]): Promise<never> {
@@ -133,7 +139,7 @@ export class Event implements Bridge {
     }
     // A fresh promise that never settles: the plugin's code after the call
     // never runs, and everything it holds is collected with the event.
-    return new Promise<never>((_resolve, reject) => this.#submit({ method, args, exit: true, resolve: ignore, reject }));
+    return new Promise<never>((_resolve, reject) => this.#submit({ method, args, shape: undefined, exit: true, resolve: ignore, reject }));
   }
 
   // Kong -----------------------------------------------------------------
@@ -151,8 +157,10 @@ export class Event implements Bridge {
     this.since = now;
     if (failed) {
       call.reject(new PdkError(ErrorCodes.PdkCallFailed, call.method, typeof data === 'string' ? data : 'Kong reported an error'));
-    } else {
+    } else if (call.shape === undefined) {
       call.resolve(data === null ? undefined : data);
+    } else {
+      settleShaped(call, data === null ? undefined : data);
     }
     this.#next();
     return true;
@@ -227,10 +235,10 @@ export class Event implements Bridge {
     const text = `[tspdk] plugin ${this.instance.plugin.name} failed in ${this.phase}${closed ? ', request ends with 500' : ''}: ${describe(error)}`;
     const afterLog = (): void => {
       if (this.#ended) return;
-      if (closed) this.#submit({ method: 'kong.response.error', args: [500], exit: true, resolve: ignore, reject: ignore });
+      if (closed) this.#submit({ method: 'kong.response.error', args: [500], shape: undefined, exit: true, resolve: ignore, reject: ignore });
       else if (this.#replier !== undefined) this.#finish();
     };
-    this.#submit({ method: 'kong.log.err', args: [text], exit: false, resolve: afterLog, reject: afterLog });
+    this.#submit({ method: 'kong.log.err', args: [text], shape: undefined, exit: false, resolve: afterLog, reject: afterLog });
   }
 
   #finish(): void {
@@ -249,6 +257,18 @@ export class Event implements Bridge {
     this.#replier = undefined;
     this.#host.ended(this);
   }
+}
+
+/** Resolves `call` with its shaped result, or rejects it with what the shape threw. */
+function settleShaped(call: Call, raw: unknown): void {
+  let value: unknown;
+  try {
+    value = (call.shape as (raw: unknown, method: string) => unknown)(raw, call.method);
+  } catch (error) {
+    call.reject(error);
+    return;
+  }
+  call.resolve(value);
 }
 
 function describe(error: unknown): string {

@@ -3,6 +3,9 @@
  * bench plugins. It frames and decodes every request with @msgpack/msgpack
  * (as any server must) and answers from precomputed bytes; only the msgid
  * and EventId are written per reply. No plugin code, no promises, no PDK.
+ * It reads in place as the server does (server/direct-reads.ts), since that
+ * is the least Node's socket layer can cost; `--data-events` reads through
+ * `'data'` events instead, as both did before.
  *
  *   node dist/bench/servers/floor.js <socket>
  *
@@ -11,10 +14,12 @@
 import { unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { Decoder, Encoder } from '@msgpack/msgpack';
+import { readInPlace } from '../../server/direct-reads.ts';
 import { Framer } from '../../server/framer.ts';
 
 const socketPath = process.argv[2];
-if (socketPath === undefined) throw new Error('usage: floor.js <socket>');
+if (socketPath === undefined) throw new Error('usage: floor.js <socket> [--data-events]');
+const dataEvents = process.argv.includes('--data-events');
 
 const encoder = new Encoder();
 const RET = encoder.encode('ret');
@@ -114,10 +119,21 @@ try {
 } catch {
   // no stale socket
 }
-createServer((socket) => {
+createServer((accepted) => {
   const framer = new Framer();
+  let socket = accepted;
   const sink = (bytes: Uint8Array): void => answer(socket, decoder.decode(bytes));
-  socket.on('data', (chunk: Buffer) => framer.push(chunk, sink));
+  const moved = dataEvents
+    ? undefined
+    : readInPlace(accepted, {
+        target: () => framer.readTarget(),
+        filled: (count) => {
+          framer.commit(count, sink);
+          return true;
+        },
+      });
+  if (moved === undefined) socket.on('data', (chunk: Buffer) => framer.push(chunk, sink));
+  else socket = moved;
   socket.on('error', () => undefined);
 }).listen(socketPath);
 process.once('SIGTERM', () => process.exit(0));

@@ -14,6 +14,7 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Decoder } from '@msgpack/msgpack';
+import { readInPlace } from '../server/direct-reads.ts';
 import { Framer } from '../server/framer.ts';
 import type { Scenario } from './scenarios.ts';
 import { Bin, HostMap, hostRequest, type HostValue } from './wire.ts';
@@ -25,7 +26,7 @@ const EXITS = new Set(['kong.response.exit', 'kong.response.error']);
 
 /** One pooled connection with at most one request in flight. */
 class HostConnection {
-  readonly socket: Socket;
+  socket: Socket;
   readonly #framer = new Framer();
   readonly #decoder: Decoder;
   #msgid = 0;
@@ -35,8 +36,28 @@ class HostConnection {
   constructor(socket: Socket, decoder: Decoder) {
     this.socket = socket;
     this.#decoder = decoder;
+  }
+
+  /**
+   * Starts reading, once connected: straight into the framer's buffers, as
+   * the server reads, so that the driver costs as little as it can.
+   */
+  start(): void {
+    const socket = this.socket;
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.#framer.push(chunk, this.#sink));
+    const moved = readInPlace(socket, {
+      target: () => this.#framer.readTarget(),
+      filled: (count) => {
+        this.#framer.commit(count, this.#sink);
+        return true;
+      },
+    });
+    if (moved === undefined) {
+      socket.on('data', (chunk: Buffer) => this.#framer.push(chunk, this.#sink));
+      return;
+    }
+    this.socket = moved;
+    moved.on('error', (error) => socket.emit('error', error));
   }
 
   send(msgid: number, bytes: Uint8Array, reply: Reply): void {
@@ -88,7 +109,10 @@ class Worker {
     connection = new HostConnection(socket, this.#decoder);
     this.all.push(connection);
     socket.on('error', (error) => reply(error, undefined));
-    socket.once('connect', () => connection.send(msgid, bytes, done));
+    socket.once('connect', () => {
+      connection.start();
+      connection.send(msgid, bytes, done);
+    });
   }
 
   /** Promise form, for set-up. */

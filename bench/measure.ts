@@ -13,6 +13,8 @@ import { startProcess, type RunningProcess, type ServerName } from './servers.ts
 export interface CellFigures {
   readonly eventsPerSec: number;
   readonly cpuMicrosPerEvent: number;
+  /** CPU µs per event of the bench process itself (the driver: all its threads). */
+  readonly driverCpuMicrosPerEvent: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly events: number;
@@ -42,14 +44,23 @@ export async function measureLoad(
     await host.verify();
     let cpuStart = 0;
     let cpuEnd = 0;
+    let driverStart = 0;
+    let driverEnd = 0;
     const window = await host.run(concurrency, options.warmupMs, options.durationMs, (phase) => {
-      if (phase === 'start') cpuStart = cpuMicros(proc.pid);
-      else cpuEnd = cpuMicros(proc.pid);
+      const usage = process.cpuUsage();
+      if (phase === 'start') {
+        cpuStart = cpuMicros(proc.pid);
+        driverStart = usage.user + usage.system;
+      } else {
+        cpuEnd = cpuMicros(proc.pid);
+        driverEnd = usage.user + usage.system;
+      }
     });
     const mem = memory(proc.pid);
     return {
       eventsPerSec: window.events / window.seconds,
       cpuMicrosPerEvent: (cpuEnd - cpuStart) / window.events,
+      driverCpuMicrosPerEvent: (driverEnd - driverStart) / window.events,
       p50Ms: quantile(window.latencies, 0.5),
       p99Ms: quantile(window.latencies, 0.99),
       events: window.events,
@@ -72,8 +83,6 @@ export interface TreeCellFigures extends CellFigures {
   readonly processCpuMicros: readonly number[];
   /** How many independent root processes the server is (1, or N for N separate single-process servers). */
   readonly rootCount: number;
-  /** CPU µs per event of the bench process itself (the driver: all its threads). */
-  readonly driverCpuMicrosPerEvent: number;
   /**
    * Cores' worth of CPU that other processes of the machine (not the server,
    * not the driver) used during the window: the machine's busy time minus

@@ -19,7 +19,7 @@ import { inProcessBodyDecode } from './body-decode.ts';
 import { describeMachine, machineLine } from './proc.ts';
 import { EXIT, HELLO, body, calls, formatBytes, type Scenario } from './scenarios.ts';
 import { kongPdkPluginsDir } from './kong-pdk-plugins.ts';
-import { KONG_PDK_BIN, ROOT, kongPdkAvailable, type ServerName } from './servers.ts';
+import { KONG_PDK_BIN, ROOT, kongPdkAvailable, pinServers, type ServerName } from './servers.ts';
 import { runWorkersBench, workersOptions, type WorkersBenchResult } from './workers.ts';
 
 const { values: flags } = parseArgs({
@@ -38,6 +38,7 @@ const { values: flags } = parseArgs({
     'skip-workers': { type: 'boolean', default: false },
     'workers-rounds': { type: 'string', default: '3' },
     iterations: { type: 'string', default: '160' },
+    pin: { type: 'boolean', default: false },
   },
 });
 
@@ -67,6 +68,8 @@ const cells: Cell[] = [
 
 const machine = describeMachine(ROOT);
 log(machineLine('tspdk bench', machine));
+const pinning = flags.pin ? pinDriverAndServers(machine.nproc) : undefined;
+if (pinning !== undefined) log(pinning);
 log(`servers: ${servers.join(', ')}; ${rounds} round(s); ${load.durationMs} ms per cell after ${load.warmupMs} ms warm-up; a fresh server process per cell\n`);
 
 const median = (xs: readonly number[]): number => {
@@ -102,6 +105,8 @@ for (const cell of cells) {
     (summary[cell.label] ??= {})[server] = {
       eventsPerSec: median(list.map((f) => f.eventsPerSec)),
       cpuMicrosPerEvent: median(list.map((f) => f.cpuMicrosPerEvent)),
+      driverCpuMicrosPerEvent: median(list.map((f) => f.driverCpuMicrosPerEvent)),
+      driverCores: median(list.map((f) => (f.driverCpuMicrosPerEvent * f.eventsPerSec) / 1e6)),
       p50Ms: median(list.map((f) => f.p50Ms)),
       p99Ms: median(list.map((f) => f.p99Ms)),
       rssMB: median(list.map((f) => f.rss / 2 ** 20)),
@@ -123,13 +128,17 @@ for (const cell of cells) {
 }
 
 if (Object.keys(summary).length > 0) {
-  log('\nLoad (medians over rounds): events/s · server CPU µs/event · p50/p99 ms · RSS MB at end (peak)');
-  log(`${'cell'.padEnd(22)} ${'server'.padEnd(8)} ${'events/s'.padStart(9)} ${'CPU µs/ev'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'RSS MB'.padStart(13)}`);
+  log('\nLoad (medians over rounds): events/s · server CPU µs/event · p50/p99 ms · RSS MB at end (peak) · the driver\'s CPU µs/event and cores busy');
+  log(
+    `${'cell'.padEnd(22)} ${'server'.padEnd(8)} ${'events/s'.padStart(9)} ${'CPU µs/ev'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'RSS MB'.padStart(13)}` +
+      ` ${'drv µs/ev'.padStart(9)} ${'drv cores'.padStart(9)}`,
+  );
   for (const [label, byServer] of Object.entries(summary)) {
     for (const [server, s] of Object.entries(byServer)) {
       log(
         `${label.padEnd(22)} ${server.padEnd(8)} ${fmt(s['eventsPerSec'], 0).padStart(9)} ${fmt(s['cpuMicrosPerEvent'], 1).padStart(9)} ` +
-          `${fmt(s['p50Ms'], 3).padStart(7)} ${fmt(s['p99Ms'], 3).padStart(7)} ${`${fmt(s['rssMB'], 0)} (${fmt(s['peakRssMB'], 0)})`.padStart(13)}`,
+          `${fmt(s['p50Ms'], 3).padStart(7)} ${fmt(s['p99Ms'], 3).padStart(7)} ${`${fmt(s['rssMB'], 0)} (${fmt(s['peakRssMB'], 0)})`.padStart(13)}` +
+          ` ${fmt(s['driverCpuMicrosPerEvent'], 1).padStart(9)} ${fmt(s['driverCores'], 2).padStart(9)}`,
       );
     }
   }
@@ -214,7 +223,7 @@ if (flags.soak) {
   log(`  RSS after 100k: ${fmt(result.rssAt100k / 2 ** 20, 1)} MB, after ${result.events}: ${fmt(result.rssAtEnd / 2 ** 20, 1)} MB (×${fmt(result.rssAtEnd / result.rssAt100k, 3)})`);
 }
 
-const out = { machine, rounds, load, servers, raw, summary, ratios, bodies, inProcessBodyDecode: inProcess, dumpMs: dump, workers, soak };
+const out = { machine, pinned: pinning ?? null, rounds, load, servers, raw, summary, ratios, bodies, inProcessBodyDecode: inProcess, dumpMs: dump, workers, soak };
 const dir = join(ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const stamp = machine.date.replace(/[:.]/g, '-');
@@ -243,4 +252,18 @@ function fmt(n: number | undefined, digits: number): string {
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/**
+ * `--pin`: the driver (this process, every thread) on CPU 0, each server on
+ * the others, so that they no longer share a core. Returns the line that
+ * says so.
+ */
+function pinDriverAndServers(nproc: number): string {
+  if (nproc < 2) throw new Error('--pin needs at least two CPUs');
+  const result = spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`--pin: taskset failed: ${result.error?.message ?? result.stderr}`);
+  const servers = nproc === 2 ? '1' : `1-${nproc - 1}`;
+  pinServers(servers);
+  return `pinned: the driver on CPU 0, the servers on CPU ${servers} (taskset)`;
 }

@@ -109,6 +109,19 @@ export function serveHasWorkers(): boolean {
   return help.stdout.includes('--workers');
 }
 
+/** CPUs the servers are pinned to (taskset list), set by {@link pinServers}. */
+let serverCpus: string | undefined;
+
+/**
+ * Runs every server started from now on, with all its threads, on `cpus`
+ * (a taskset CPU list such as `1` or `1-3`): with the driver pinned to the
+ * other CPUs the two stop competing for a core, as Kong and a plugin server
+ * on their own cores would not.
+ */
+export function pinServers(cpus: string): void {
+  serverCpus = cpus;
+}
+
 async function spawnServer(
   name: string,
   command: (dir: string) => { args: string[]; socket: string },
@@ -117,7 +130,12 @@ async function spawnServer(
 ): Promise<RunningProcess> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${name.split(' ')[0] as string}-`));
   const { args, socket } = command(dir);
-  const child: ChildProcess = spawn(process.execPath, [...extraNodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
+  const argv = [...extraNodeArgs, ...args];
+  // taskset execs node: the pid stays the server's.
+  const child: ChildProcess =
+    serverCpus === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir })
+      : spawn('taskset', ['-c', serverCpus, process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 65536) stderr += chunk.toString();

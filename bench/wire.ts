@@ -27,6 +27,9 @@ export class HostMap {
 }
 
 /** Appends MessagePack bytes to a growing buffer. */
+/** Short strings (keys, method names, phases) encoded once: the driver should cost as little as it can. */
+const shortStrings = new Map<string, Uint8Array>();
+
 export class HostWriter {
   #buffer = new Uint8Array(1024);
   #length = 0;
@@ -78,12 +81,18 @@ export class HostWriter {
   }
 
   #string(s: string): void {
-    const bytes = Buffer.from(s, 'utf8');
-    const n = bytes.length;
-    if (n <= 31) this.#byte(0xa0 + n);
-    else if (n <= 0xffff) this.#bytes([0xda, n >> 8, n & 0xff]); // never str8
-    else this.#bytes([0xdb, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-    this.#raw(bytes);
+    let encoded = s.length <= 64 ? shortStrings.get(s) : undefined;
+    if (encoded === undefined) {
+      const bytes = Buffer.from(s, 'utf8');
+      const n = bytes.length;
+      // never str8
+      const head = n <= 31 ? [0xa0 + n] : n <= 0xffff ? [0xda, n >> 8, n & 0xff] : [0xdb, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+      encoded = new Uint8Array(head.length + n);
+      encoded.set(head);
+      encoded.set(bytes, head.length);
+      if (s.length <= 64 && shortStrings.size < 4096) shortStrings.set(s, encoded);
+    }
+    this.#raw(encoded);
   }
 
   #bin(bytes: Uint8Array): void {

@@ -4,8 +4,8 @@
  * (as any server must) and answers from precomputed bytes; only the msgid
  * and EventId are written per reply. No plugin code, no promises, no PDK.
  * It reads in place as the server does (server/direct-reads.ts), since that
- * is the least Node's socket layer can cost; `--data-events` reads through
- * `'data'` events instead, as both did before.
+ * is the least Node's socket layer can cost; with `TSPDK_BENCH_DATA_EVENTS`
+ * set it reads through `'data'` events instead, as both did before.
  *
  *   node dist/bench/servers/floor.js <socket>
  *
@@ -18,8 +18,8 @@ import { readInPlace } from '../../server/direct-reads.ts';
 import { Framer } from '../../server/framer.ts';
 
 const socketPath = process.argv[2];
-if (socketPath === undefined) throw new Error('usage: floor.js <socket> [--data-events]');
-const dataEvents = process.argv.includes('--data-events');
+if (socketPath === undefined) throw new Error('usage: floor.js <socket>');
+const dataEvents = process.env['TSPDK_BENCH_DATA_EVENTS'] !== undefined;
 
 const encoder = new Encoder();
 const RET = encoder.encode('ret');

@@ -124,8 +124,10 @@ export class Framer {
   readTarget(): Uint8Array {
     const buffer = this.#buffer;
     const free = buffer.length - this.#filled;
-    if (free >= MIN_READ) return buffer.subarray(this.#filled);
     const partial = this.#filled - this.#start;
+    // Small messages go to a region, never to the tail of a large message's
+    // buffer, which would stay alive as long as they are read into it.
+    if (free >= MIN_READ && (partial > 0 || buffer.length <= REGION)) return buffer.subarray(this.#filled);
     if (partial === 0) {
       this.#buffer = new Uint8Array(REGION);
       this.#start = 0;

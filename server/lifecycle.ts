@@ -52,6 +52,20 @@ export function installCrashGuards(logger: Logger): void {
   });
 }
 
+/**
+ * Keeps a server that cannot reload (a standalone plugin file) running on
+ * SIGHUP, which would otherwise end the process (Node's default): a
+ * terminal hang-up, or a `kill -HUP` meant for `tspdk serve`, must not take
+ * plugins out of Kong's request path. Says so unless something else in the
+ * process handles SIGHUP too.
+ */
+export function ignoreHangups(logger: Logger): void {
+  process.on('SIGHUP', () => {
+    if (process.listenerCount('SIGHUP') > 1) return;
+    logger.warn('SIGHUP ignored: this server does not reload its plugins (`tspdk serve` does); restart it to load new code');
+  });
+}
+
 /** Installs SIGTERM/SIGINT handling and the orphan watchdog. */
 export function manageProcess(options: LifecycleOptions): ProcessControl {
   const { logger } = options;

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { workerIdentity } from './cluster/role.ts';
-import { installCrashGuards, manageProcess } from './lifecycle.ts';
+import { ignoreHangups, installCrashGuards, manageProcess } from './lifecycle.ts';
 import type { PluginDefinition } from './plugin.ts';
 import type { ServerCliOptions } from './server-options.ts';
 import { startServer, type RunningServer } from './start.ts';
@@ -18,7 +18,10 @@ export interface ServeRequest {
   readonly logger: Logger;
   /** Called before the process exits (SIGTERM, orphaned, failed to listen). Not in workers. */
   readonly beforeExit?: () => void;
-  /** The program reloads its plugins on SIGHUP (a primary passes SIGHUP on to its workers). */
+  /**
+   * The program reloads its plugins on SIGHUP (a primary passes SIGHUP on to
+   * its workers). Otherwise SIGHUP is logged and ignored.
+   */
   readonly reloadable?: boolean;
 }
 
@@ -33,6 +36,7 @@ export interface ServeRequest {
  */
 export async function serveOrExit(request: ServeRequest, options: ServerCliOptions): Promise<RunningServer | undefined> {
   const { logger, sockets } = request;
+  if (request.reloadable !== true) ignoreHangups(logger);
   const identity = workerIdentity();
   if (identity !== undefined) {
     const { runWorker } = await import('./cluster/worker-process.ts');

@@ -127,6 +127,15 @@ describe('shutdown', () => {
     assert.match(server.stderr(), /unhandled promise rejection/);
   });
 
+  it('keeps serving after SIGHUP, which a standalone plugin file does not reload, and says so', { timeout: 60_000 }, async () => {
+    const { server, host } = await setup([]);
+    server.child.kill('SIGHUP');
+    await until(() => Promise.resolve(server.stderr().includes('SIGHUP ignored')), 'the SIGHUP to be logged');
+    assert.equal(server.child.exitCode, null, 'still running');
+    const response = await host.request([{ name: 'rely', config: { tag: 'after-hup' }, phases: ['access'], key: 'after-hup' }]);
+    assert.deepEqual(response.headers.get('x-echo-tag'), ['after-hup']);
+  });
+
   it('refuses a bad --shutdown-grace or --event-timeout', () => {
     for (const args of [['--shutdown-grace', '-1'], ['--shutdown-grace', 'soon'], ['--event-timeout', '0']]) {
       const result = spawnSync(process.execPath, [RELY, ...args], { env: {}, encoding: 'utf8', timeout: 10_000 });

@@ -12,16 +12,15 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { manageProcess } from '../lifecycle.ts';
 import { listenUnix, type ListenOptions } from '../listener.ts';
 import { hostSharedStore } from '../shared-transport.ts';
 import { Hub } from './hub.ts';
 import type { PrimaryMessage } from './messages.ts';
+import { createPeerDirectory } from './peer-directory.ts';
 import { WORKER_ENV, type WorkerIdentity } from './role.ts';
 
 /** Options of {@link runPrimary}. */
@@ -75,7 +74,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const program = process.argv[1];
   if (program === undefined) throw new Error('--workers needs a program file to start the workers from');
   const { logger } = options;
-  const peers = mkdtempSync(join(tmpdir(), 'tspdk-'));
+  const peers = createPeerDirectory(logger);
   const hub = new Hub(logger, hostSharedStore());
   const workers: WorkerState[] = Array.from({ length: options.workers }, (_, slot) => ({
     slot,

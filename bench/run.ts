@@ -200,7 +200,9 @@ if (!flags['skip-dump']) {
 
 // Workers (issue 9): tspdk serve --workers 1/2/auto next to kong-pdk, a CPU-heavy plugin and hello at c=1.
 let workers: WorkersBenchResult | undefined;
-if (!flags['skip-workers']) {
+if (!flags['skip-workers'] && pinning !== undefined) {
+  log('\nWorkers: skipped with --pin (the servers are pinned to the CPUs left to them; the section measures every core)');
+} else if (!flags['skip-workers']) {
   const options = workersOptions({
     rounds: flags['workers-rounds'],
     duration: flags.duration,

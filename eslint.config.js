@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['pdk/**/*.ts', 'server/**/*.ts', 'schema/**/*.ts'],
+    files: ['plugin/**/*.ts', 'pdk/**/*.ts', 'server/**/*.ts', 'schema/**/*.ts'],
     rules: { 'no-console': 'error' },
   },
 );

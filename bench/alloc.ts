@@ -11,11 +11,11 @@
  */
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
-import type { Replier } from '../server/event.ts';
-import { silentLogger } from '../server/logger.ts';
-import { definePlugin } from '../server/plugin.ts';
-import { PluginServer } from '../server/plugin-server.ts';
-import { hostPlugins } from '../server/serve.ts';
+import type { Replier } from '../server/rpc/event.ts';
+import { silentLogger } from '../server/process/logger.ts';
+import { definePlugin } from '../plugin/definition.ts';
+import { PluginServer } from '../server/rpc/plugin-server.ts';
+import { hostPlugins } from '../plugin/serve.ts';
 
 interface ProfileNode {
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };

@@ -5,8 +5,8 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { MessageDecoder } from '../server/codec.ts';
-import { Framer } from '../server/framer.ts';
+import { MessageDecoder } from '../server/wire/codec.ts';
+import { Framer } from '../server/wire/framer.ts';
 import { Bin, HostMap, hostRequest } from './wire.ts';
 
 /** Median over 5 runs of framing and decoding one Step of `size` body bytes, in ms. */

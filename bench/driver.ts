@@ -14,8 +14,8 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Decoder } from '@msgpack/msgpack';
-import { readInPlace } from '../server/direct-reads.ts';
-import { Framer } from '../server/framer.ts';
+import { readInPlace } from '../server/wire/direct-reads.ts';
+import { Framer } from '../server/wire/framer.ts';
 import type { Scenario } from './scenarios.ts';
 import { Bin, HostMap, hostRequest, type HostValue } from './wire.ts';
 

@@ -11,14 +11,14 @@
 import { Bench } from 'tinybench';
 import type { Bridge } from '../pdk/bridge.ts';
 import { Kong } from '../pdk/kong.ts';
-import { MessageDecoder, MessageEncoder, ReplyEncoder } from '../server/codec.ts';
-import type { Replier } from '../server/event.ts';
-import { Framer } from '../server/framer.ts';
-import { silentLogger } from '../server/logger.ts';
-import { PluginServer } from '../server/plugin-server.ts';
-import { RequestReader } from '../server/request-reader.ts';
-import { hostPlugins } from '../server/serve.ts';
-import { definePlugin } from '../server/plugin.ts';
+import { MessageDecoder, MessageEncoder, ReplyEncoder } from '../server/wire/codec.ts';
+import type { Replier } from '../server/rpc/event.ts';
+import { Framer } from '../server/wire/framer.ts';
+import { silentLogger } from '../server/process/logger.ts';
+import { PluginServer } from '../server/rpc/plugin-server.ts';
+import { RequestReader } from '../server/wire/request-reader.ts';
+import { hostPlugins } from '../plugin/serve.ts';
+import { definePlugin } from '../plugin/definition.ts';
 import { HostMap, hostRequest } from './wire.ts';
 
 // Registers hello without starting its standalone server.

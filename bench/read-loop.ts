@@ -10,7 +10,7 @@
  * - `onread`: reads straight into that buffer: the accepted handle re-wrapped
  *   in a `net.Socket` with `onread` (a user buffer; Node offers the option
  *   only when it constructs the socket). The server does the same, with its
- *   checks and fallback, in server/direct-reads.ts.
+ *   checks and fallback, in server/wire/direct-reads.ts.
  *
  *   node dist/bench/read-loop.js [--mb 32] [--runs 2]
  *

@@ -12,7 +12,7 @@ import { kongConfLayouts, parseKongVersion, renderKongConf, type ConfFormat, typ
 import { loadForTool } from './load.ts';
 import { CliError, printResult } from './output.ts';
 import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
-import { workerCount } from '../server/server-options.ts';
+import { workerCount } from '../server/process/options.ts';
 import { selectPlugins } from './serve.ts';
 
 /** Options of `tspdk kong-conf`. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { describeFailure, loadPlugins, type LoadOptions, type LoadResult } from '../server/loader.ts';
+import { describeFailure, loadPlugins, type LoadOptions, type LoadResult } from '../server/modules/loader.ts';
 import { CliError, warn } from './output.ts';
 
 /** Loads `paths` and reports every skipped module on stderr. */

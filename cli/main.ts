@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { normalizeLongOptions } from '../server/argv.ts';
+import { normalizeLongOptions } from '../server/process/argv.ts';
 import { LONG_OPTIONS } from './options.ts';
 import { CliError, isKeptAlive, protectStdout } from './output.ts';
 import { tspdkProgram } from './program.ts';

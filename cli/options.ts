@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { SERVER_LONG_OPTIONS } from '../server/server-options.ts';
+import { SERVER_LONG_OPTIONS } from '../server/process/options.ts';
 
-export { positiveInteger } from '../server/server-options.ts';
+export { positiveInteger } from '../server/process/options.ts';
 
 /** Kong's default prefix. */
 export const DEFAULT_KONG_PREFIX = '/usr/local/kong';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { guardStdout, writeStdout } from '../server/stdout-guard.ts';
+import { guardStdout, writeStdout } from '../server/process/stdout-guard.ts';
 
 /** Sends every later stdout write (console.log included) to stderr. */
 export function protectStdout(): void {

@@ -8,7 +8,7 @@
  * StartInstance, and instance and event ids are unique process-wide, so a
  * socket does not need to know which plugin it was opened for.
  *
- * SIGHUP reloads the plugin code (see server/reload.ts); SIGTERM exits once
+ * SIGHUP reloads the plugin code (see server/modules/reload.ts); SIGTERM exits once
  * running events finish, without removing the sockets; the server exits when
  * the process that started it (Kong's worker) is gone.
  *
@@ -17,12 +17,12 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { workerIdentity } from '../server/cluster/role.ts';
-import { installCrashGuards } from '../server/lifecycle.ts';
-import { describeFailure, loadPlugins, type LoadedPlugin } from '../server/loader.ts';
-import { createLogger } from '../server/logger.ts';
-import { Reloader } from '../server/reload.ts';
-import { serveOrExit } from '../server/serve-process.ts';
-import { addServerOptions, type ServerCliOptions } from '../server/server-options.ts';
+import { installCrashGuards } from '../server/process/lifecycle.ts';
+import { describeFailure, loadPlugins, type LoadedPlugin } from '../server/modules/loader.ts';
+import { createLogger } from '../server/process/logger.ts';
+import { Reloader } from '../server/modules/reload.ts';
+import { serveOrExit } from '../server/process/serve-process.ts';
+import { addServerOptions, type ServerCliOptions } from '../server/process/options.ts';
 import { CliError, keepProcessAlive, printResult } from './output.ts';
 import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { removePidFile, writePidFile } from './pid-file.ts';

@@ -1,25 +1,14 @@
 /**
- * tspdk: write Kong Gateway plugins in TypeScript.
- *
- * A plugin is a class whose fields are its configuration and whose methods
- * named after Kong phases (`certificate`, `rewrite`, `access`, `response`,
- * `preread`, `log`) run for each request; {@link serve} turns its file into a
- * plugin server that Kong starts and talks to over a Unix socket.
+ * `tspdk/server`: running plugin servers from your own program, for hosts
+ * and tools. Plugin authors need only `tspdk`.
  *
  * @module
  */
-import './stdout-guard.ts';
-
-// Writing a plugin
-export { serve } from './serve.ts';
-export { Config, type ConfigClass } from '../schema/config.ts';
-export { field, type InferConfig, type FieldSpec } from '../schema/field.ts';
-export type { Kong } from '../pdk/kong.ts';
-export { PdkError, ErrorCodes } from '../pdk/errors.ts';
-export type { HeaderMap, JsonValue, ResponseBody } from '../pdk/response.ts';
-export { PHASES, type Phase, type PhaseMethod } from './phases.ts';
-export { PluginDefinitionError, definePlugin, type PluginClass, type PluginDefinition, type PluginDump, type PluginInfo } from './plugin.ts';
-
-// Hosting plugins (the server itself is in `tspdk/server`, loaded only by those who serve)
-export { hostPlugins, declaredPlugins, clearDeclaredPlugins } from './serve.ts';
-export { runStandalone, parseStandaloneArgs, type StandaloneOptions } from './standalone.ts';
+export { startServer, type RunningServer, type StartOptions } from './start.ts';
+export { serveOrExit, type ServeRequest } from './process/serve-process.ts';
+export { addServerOptions, type ServerCliOptions } from './process/options.ts';
+export { PluginServer, type PluginServerOptions } from './rpc/plugin-server.ts';
+export { SocketPathError, type ListenOptions } from './wire/listener.ts';
+export { createLogger, silentLogger, type LogLevel, type Logger } from './process/logger.ts';
+export { loadPlugins, type LoadedPlugin } from './modules/loader.ts';
+export { hostPlugins, declaredPlugins, clearDeclaredPlugins } from '../plugin/serve.ts';

@@ -5,10 +5,10 @@
  */
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { Connection } from './connection.ts';
-import { listenUnix, type ListenOptions } from './listener.ts';
-import { PluginServer, type PluginServerOptions } from './plugin-server.ts';
-import type { PluginDefinition } from './plugin.ts';
+import { Connection } from './wire/connection.ts';
+import { listenUnix, type ListenOptions } from './wire/listener.ts';
+import { PluginServer, type PluginServerOptions } from './rpc/plugin-server.ts';
+import type { PluginDefinition } from '../plugin/definition.ts';
 
 /** Options of {@link startServer}. */
 export interface StartOptions extends ListenOptions, Omit<PluginServerOptions, 'logger'> {
@@ -25,7 +25,7 @@ export interface StartOptions extends ListenOptions, Omit<PluginServerOptions, '
   readonly pid?: number;
   /**
    * Read Kong's messages straight into the framer's buffers instead of
-   * through `'data'` events (see server/direct-reads.ts). Defaults to `true`.
+   * through `'data'` events (see server/wire/direct-reads.ts). Defaults to `true`.
    */
   readonly readInPlace?: boolean;
 }

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { hostPlugins } from '../server/serve.ts';
+import { hostPlugins } from '../plugin/serve.ts';
 
 hostPlugins();
 

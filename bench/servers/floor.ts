@@ -3,7 +3,7 @@
  * bench plugins. It frames and decodes every request with @msgpack/msgpack
  * (as any server must) and answers from precomputed bytes; only the msgid
  * and EventId are written per reply. No plugin code, no promises, no PDK.
- * It reads in place as the server does (server/direct-reads.ts), since that
+ * It reads in place as the server does (server/wire/direct-reads.ts), since that
  * is the least Node's socket layer can cost; with `TSPDK_BENCH_DATA_EVENTS`
  * set it reads through `'data'` events instead, as both did before.
  *
@@ -14,8 +14,8 @@
 import { unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { Decoder, Encoder } from '@msgpack/msgpack';
-import { readInPlace } from '../../server/direct-reads.ts';
-import { Framer } from '../../server/framer.ts';
+import { readInPlace } from '../../server/wire/direct-reads.ts';
+import { Framer } from '../../server/wire/framer.ts';
 
 const socketPath = process.argv[2];
 if (socketPath === undefined) throw new Error('usage: floor.js <socket>');

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createLogger, declaredPlugins, hostPlugins, startServer } from '../../server/hosting.ts';
+import { createLogger, declaredPlugins, hostPlugins, startServer } from '../../server/index.ts';
 
 const socket = process.argv[2];
 if (socket === undefined) throw new Error('usage: tspdk.js <socket>');

@@ -13,9 +13,9 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Connection, RequestRouter } from '../connection.ts';
-import { FrameError, Framer } from '../framer.ts';
-import { ownerSlot } from '../ids.ts';
+import type { Connection, RequestRouter } from '../wire/connection.ts';
+import { FrameError, Framer } from '../wire/framer.ts';
+import { ownerSlot } from '../rpc/ids.ts';
 
 /** A forwarded request waiting for its owner's answer. */
 interface Pending {

@@ -10,8 +10,8 @@
  * @module
  */
 import type { Logger } from 'pino';
-import { ownerSlot } from '../ids.ts';
-import type { SharedStoreHost } from '../shared-transport.ts';
+import { ownerSlot } from '../rpc/ids.ts';
+import type { SharedStoreHost } from '../shared/transport.ts';
 import { isControlMessage, type InstanceRecord, type PrimaryMessage } from './messages.ts';
 
 /** Sends to one worker. */

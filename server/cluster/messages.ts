@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { SharedRequest, SharedResult } from '../shared-store.ts';
+import type { SharedRequest, SharedResult } from '../shared/store.ts';
 /** What the origin worker knows of an instance: enough to build a replica. */
 export interface InstanceRecord {
   readonly name: string;

@@ -10,13 +10,13 @@
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Connection } from '../connection.ts';
-import { SlotIdSource } from '../ids.ts';
-import { listenUnix } from '../listener.ts';
-import { PluginServer, type PluginServerOptions } from '../plugin-server.ts';
-import type { PluginDefinition } from '../plugin.ts';
-import { SharedErrorCodes, type SharedRequest, type SharedResult } from '../shared-store.ts';
-import type { SharedTransport } from '../shared-transport.ts';
+import { Connection } from '../wire/connection.ts';
+import { SlotIdSource } from '../rpc/ids.ts';
+import { listenUnix } from '../wire/listener.ts';
+import { PluginServer, type PluginServerOptions } from '../rpc/plugin-server.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
+import { SharedErrorCodes, type SharedRequest, type SharedResult } from '../shared/store.ts';
+import type { SharedTransport } from '../shared/transport.ts';
 import { StepForwarder } from './forwarder.ts';
 import { isControlMessage, type InstanceRecord, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 

@@ -6,10 +6,10 @@
  */
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { installCrashGuards, manageProcess } from '../lifecycle.ts';
-import type { PluginDefinition } from '../plugin.ts';
-import type { ServerCliOptions } from '../server-options.ts';
-import { setSharedTransport } from '../shared-transport.ts';
+import { installCrashGuards, manageProcess } from '../process/lifecycle.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
+import type { ServerCliOptions } from '../process/options.ts';
+import { setSharedTransport } from '../shared/transport.ts';
 import type { RunningServer } from '../start.ts';
 import { isControlMessage, type WorkerMessage } from './messages.ts';
 import type { WorkerIdentity } from './role.ts';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findModules, packageEntry, PluginPathError } from '../../server/loader.ts';
+import { findModules, packageEntry, PluginPathError } from '../../server/modules/loader.ts';
 import { runCli, Scratch, headerPlugin, writeFiles } from './support.ts';
 
 interface Info {

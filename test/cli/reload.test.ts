@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { KongHost, type HostResponse } from '../../testing/host/kong-host.ts';
-import { compareForReload } from '../../server/reload.ts';
-import { definePlugin } from '../../server/plugin.ts';
+import { compareForReload } from '../../server/modules/reload.ts';
+import { definePlugin } from '../../plugin/definition.ts';
 import { Config, field } from '../../schema/index.ts';
 import { runCli, Scratch, sleep, startCli, writeFiles } from './support.ts';
 

@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import { Hub } from '../../server/cluster/hub.ts';
 import type { PrimaryMessage } from '../../server/cluster/messages.ts';
 import { mergeStatuses } from '../../server/cluster/worker-node.ts';
-import { MAX_SLOTS, ownerSlot, SlotIdSource } from '../../server/ids.ts';
-import { silentLogger } from '../../server/logger.ts';
-import { hostSharedStore } from '../../server/shared-transport.ts';
+import { MAX_SLOTS, ownerSlot, SlotIdSource } from '../../server/rpc/ids.ts';
+import { silentLogger } from '../../server/process/logger.ts';
+import { hostSharedStore } from '../../server/shared/transport.ts';
 
 function hubWith(slots: number[]): { hub: Hub; inbox: Map<number, PrimaryMessage[]> } {
   const hub = new Hub(silentLogger(), hostSharedStore());

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } f
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createPeerDirectory } from '../../server/cluster/peer-directory.ts';
-import { silentLogger } from '../../server/logger.ts';
+import { silentLogger } from '../../server/process/logger.ts';
 import { tempDirectory } from '../support/server.ts';
 
 /** The pid of a process that has exited. */

@@ -3,12 +3,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { IdSource } from '../../server/ids.ts';
+import { IdSource } from '../../server/rpc/ids.ts';
 import { HostConnection } from '../../testing/host/host-connection.ts';
 import { clearCaptured, probe, probeConfig } from '../fixtures/probe.ts';
 import { sleep, startTestServer, type TestServer } from '../support/server.ts';
 import { startServer } from '../../server/start.ts';
-import { silentLogger } from '../../server/logger.ts';
+import { silentLogger } from '../../server/process/logger.ts';
 
 async function call(server: TestServer, method: string, arg: unknown) {
   const connection = await HostConnection.open(server.socket);

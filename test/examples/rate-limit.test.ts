@@ -8,8 +8,8 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { shared, SharedStoreError } from 'tspdk/shared';
 import { checkConfig, PluginInstance, runPlugin, startPluginServer, type WireServer } from 'tspdk/testing';
 import rateLimit, { RateLimit } from '../../examples/rate-limit.ts';
-import { SharedStore, type SharedRequest, type SharedResult } from '../../server/shared-store.ts';
-import { resetSharedTransport, setSharedTransport } from '../../server/shared-transport.ts';
+import { SharedStore, type SharedRequest, type SharedResult } from '../../server/shared/store.ts';
+import { resetSharedTransport, setSharedTransport } from '../../server/shared/transport.ts';
 
 const T0 = 1_700_000_080_000; // 40 s into a minute
 const MINUTE = 1_700_000_040_000; // its start

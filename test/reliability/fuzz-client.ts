@@ -8,7 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decode } from '@msgpack/msgpack';
-import { Framer } from '../../server/framer.ts';
+import { Framer } from '../../server/wire/framer.ts';
 import type { Frame, FrameGenerator } from './fuzz-frames.ts';
 
 /** One fuzzing connection. */

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../../server/logger.ts';
-import { REDACTED, redactConfig, redactProblems, secretTree } from '../../server/redact.ts';
+import { createLogger } from '../../server/process/logger.ts';
+import { REDACTED, redactConfig, redactProblems, secretTree } from '../../server/rpc/redact.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import rely from './fixtures/rely.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Reliability: the in-place reader of event-loop requests
- * (`server/request-reader.ts`) against the general decoder, on 50,000
+ * (`server/wire/request-reader.ts`) against the general decoder, on 50,000
  * seeded frames shaped like HandleEvent and Steps with every scalar
  * encoding at its edges. Whenever the fast path accepts a frame, it must
  * mean exactly what the general decoder makes of it; it may decline
@@ -8,8 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MessageDecoder } from '../../server/codec.ts';
-import { RequestReader } from '../../server/request-reader.ts';
+import { MessageDecoder } from '../../server/wire/codec.ts';
+import { RequestReader } from '../../server/wire/request-reader.ts';
 import { Pack } from './fuzz-frames.ts';
 import { Prng } from './prng.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Reliability: the hand-written reply envelope (`ReplyEncoder.step` in
- * `server/codec.ts`) against the general encoder, on 50,000 seeded PDK calls
+ * `server/wire/codec.ts`) against the general encoder, on 50,000 seeded PDK calls
  * with arguments at the edges of its simple path (string lengths, non-ASCII,
  * integer ranges, -0, nil, nested values, bytes). Every reply must decode as
  * exactly one message meaning what the general encoder's does.
@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMulti, Encoder } from '@msgpack/msgpack';
-import { ReplyEncoder } from '../../server/codec.ts';
+import { ReplyEncoder } from '../../server/wire/codec.ts';
 import { Prng } from './prng.ts';
 
 const STRINGS = ['', 'a', 'x-header', 'é', '日本語', '😀', 'a'.repeat(31), 'b'.repeat(32), 'c'.repeat(255), 'd'.repeat(256), 'e'.repeat(70_000), 'f\u0000g'];

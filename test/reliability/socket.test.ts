@@ -11,8 +11,8 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, sym
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { silentLogger } from '../../server/logger.ts';
-import { listenUnix, MAX_PATH_BYTES, prepareSocketPath, SocketPathError } from '../../server/listener.ts';
+import { silentLogger } from '../../server/process/logger.ts';
+import { listenUnix, MAX_PATH_BYTES, prepareSocketPath, SocketPathError } from '../../server/wire/listener.ts';
 import { startServer } from '../../server/start.ts';
 import { tempDirectory } from '../support/server.ts';
 import rely from './fixtures/rely.ts';

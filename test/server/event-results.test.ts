@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCodes, PdkError } from '../../pdk/errors.ts';
-import { Config, field, type Kong } from '../../server/index.ts';
-import { silentLogger } from '../../server/logger.ts';
-import { definePlugin } from '../../server/plugin.ts';
-import { PluginServer } from '../../server/plugin-server.ts';
-import type { Replier } from '../../server/event.ts';
+import { Config, field, type Kong } from '../../plugin/index.ts';
+import { silentLogger } from '../../server/process/logger.ts';
+import { definePlugin } from '../../plugin/definition.ts';
+import { PluginServer } from '../../server/rpc/plugin-server.ts';
+import type { Replier } from '../../server/rpc/event.ts';
 
 const seen: unknown[] = [];
 

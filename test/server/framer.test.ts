@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { FrameError, Framer } from '../../server/framer.ts';
+import { FrameError, Framer } from '../../server/wire/framer.ts';
 import { luaPack } from '../../testing/host/lua-msgpack.ts';
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { MessageDecoder, ReplyEncoder, MessageEncoder } from '../../server/codec.ts';
-import { RequestReader } from '../../server/request-reader.ts';
+import { MessageDecoder, ReplyEncoder, MessageEncoder } from '../../server/wire/codec.ts';
+import { RequestReader } from '../../server/wire/request-reader.ts';
 import { luaPack } from '../../testing/host/lua-msgpack.ts';
 
 const decoder = new MessageDecoder();

@@ -8,15 +8,15 @@ import { execFile } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { shared, SharedStoreError, type SharedValue } from 'tspdk/shared';
-import { SharedStore, type SharedRequest, type SharedResult } from '../../server/shared-store.ts';
-import type * as TransportModule from '../../server/shared-transport.ts';
+import { SharedStore, type SharedRequest, type SharedResult } from '../../server/shared/store.ts';
+import type * as TransportModule from '../../server/shared/transport.ts';
 import {
   hostSharedStore,
   resetSharedTransport,
   setSharedTransport,
   sharedTransport,
   type SharedTransport,
-} from '../../server/shared-transport.ts';
+} from '../../server/shared/transport.ts';
 
 /** Asserts that `promise` rejects with a SharedStoreError of `code` whose message matches. */
 async function rejectsWith(promise: Promise<unknown>, code: string, message: RegExp): Promise<SharedStoreError> {
@@ -85,7 +85,7 @@ describe('shared, in process (one worker)', () => {
   });
 
   it('is the same store for two copies of the module (dist and an installed package)', async () => {
-    const url = new URL('../../server/shared-transport.js?second-copy', import.meta.url).href;
+    const url = new URL('../../server/shared/transport.js?second-copy', import.meta.url).href;
     const copy = (await import(url)) as typeof TransportModule;
     assert.notEqual(copy.sharedTransport, sharedTransport, 'really a second module instance');
     await shared.set('one-store', 'yes');
@@ -261,7 +261,7 @@ describe('hostSharedStore', () => {
   });
 
   it('its sweep timer does not keep a process alive', async () => {
-    const module = new URL('../../server/shared.js', import.meta.url).href;
+    const module = new URL('../../server/shared/index.js', import.meta.url).href;
     const script = `const { shared } = await import(${JSON.stringify(module)}); process.stdout.write(String(await shared.incr('k', 2, { ttlMs: 1000 })));`;
     const started = Date.now();
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 });

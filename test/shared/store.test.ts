@@ -15,7 +15,7 @@ import {
   type SharedRequest,
   type SharedResult,
   type SharedValue,
-} from '../../server/shared-store.ts';
+} from '../../server/shared/store.ts';
 import { Prng } from '../reliability/prng.ts';
 
 const T = 1_700_000_000_000;

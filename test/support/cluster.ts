@@ -9,9 +9,9 @@
 import type { Server, Socket } from 'node:net';
 import { Hub } from '../../server/cluster/hub.ts';
 import { mergeStatuses, WorkerNode } from '../../server/cluster/worker-node.ts';
-import { listenUnix } from '../../server/listener.ts';
-import { silentLogger } from '../../server/logger.ts';
-import type { PluginDefinition } from '../../server/plugin.ts';
+import { listenUnix } from '../../server/wire/listener.ts';
+import { silentLogger } from '../../server/process/logger.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
 import type { StartOptions } from '../../server/start.ts';
 
 /** What the suites read of a running server. */

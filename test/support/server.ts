@@ -7,15 +7,15 @@
  * makes the stand-in reuse connections as OpenResty does (LIFO) instead of
  * picking any idle one: `npm run test:workers` runs the conformance and
  * reliability suites both ways. `TSPDK_TEST_READS=data` makes connections
- * read through `'data'` events instead of in place (server/direct-reads.ts).
+ * read through `'data'` events instead of in place (server/wire/direct-reads.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostPlugins } from '../../server/serve.ts';
-import { silentLogger } from '../../server/logger.ts';
+import { hostPlugins } from '../../plugin/serve.ts';
+import { silentLogger } from '../../server/process/logger.ts';
 import { startServer, type StartOptions } from '../../server/start.ts';
-import type { PluginDefinition } from '../../server/plugin.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
 import { KongHost, type KongHostOptions } from '../../testing/host/kong-host.ts';
 import { startLocalCluster, type ServerView } from './cluster.ts';
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Phase } from '../../server/phases.ts';
+import type { Phase } from '../../plugin/phases.ts';
 import { copyBag } from '../fake/headers.ts';
 import type { FakeKong } from '../fake/fake-kong.ts';
 import { responseHandlers } from '../fake/handlers/response.ts';

@@ -10,8 +10,8 @@
 import type { Bridge } from '../../pdk/bridge.ts';
 import { ErrorCodes, PdkError } from '../../pdk/errors.ts';
 import { Kong } from '../../pdk/kong.ts';
-import { phaseMethod, type Instance } from '../../server/instance.ts';
-import { FAIL_CLOSED_PHASES, type Phase } from '../../server/phases.ts';
+import { phaseMethod, type Instance } from '../../server/rpc/instance.ts';
+import { FAIL_CLOSED_PHASES, type Phase } from '../../plugin/phases.ts';
 import type { HostVersion } from '../fake/call.ts';
 import { LuaError } from '../fake/errors.ts';
 import type { FakeKong } from '../fake/fake-kong.ts';

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { definePlugin, type PluginClass, type PluginDefinition } from '../../server/plugin.ts';
-import { createInstance, type Instance } from '../../server/instance.ts';
+import { definePlugin, type PluginClass, type PluginDefinition } from '../../plugin/definition.ts';
+import { createInstance, type Instance } from '../../server/rpc/instance.ts';
 import { schemaOf } from '../../schema/index.ts';
 import type { HostVersion } from '../fake/call.ts';
 import { FakeKong } from '../fake/fake-kong.ts';

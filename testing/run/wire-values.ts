@@ -8,7 +8,7 @@
  * @module
  */
 import { Decoder } from '@msgpack/msgpack';
-import { MessageDecoder, MessageEncoder } from '../../server/codec.ts';
+import { MessageDecoder, MessageEncoder } from '../../server/wire/codec.ts';
 import { luaPack } from '../host/lua-msgpack.ts';
 
 const encoder = new MessageEncoder();

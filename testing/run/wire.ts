@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../server/logger.ts';
-import type { PluginDefinition } from '../../server/plugin.ts';
+import { silentLogger } from '../../server/process/logger.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
 import { startServer, type RunningServer } from '../../server/start.ts';
 import type { HostVersion } from '../fake/call.ts';
 import { FakeKong } from '../fake/fake-kong.ts';

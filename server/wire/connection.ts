@@ -7,10 +7,10 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { MessageDecoder, MessageEncoder, ReplyEncoder } from './codec.ts';
-import type { Replier } from './event.ts';
+import type { Replier } from '../rpc/event.ts';
 import { readInPlace } from './direct-reads.ts';
 import { FrameError, Framer, type FramerLimits } from './framer.ts';
-import type { PluginServer } from './plugin-server.ts';
+import type { PluginServer } from '../rpc/plugin-server.ts';
 import { RequestReader } from './request-reader.ts';
 
 /** Options of a connection. */

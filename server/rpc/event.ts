@@ -13,11 +13,11 @@
  *
  * @module
  */
-import type { Bridge } from '../pdk/bridge.ts';
-import { ErrorCodes, PdkError } from '../pdk/errors.ts';
-import { Kong } from '../pdk/kong.ts';
+import type { Bridge } from '../../pdk/bridge.ts';
+import { ErrorCodes, PdkError } from '../../pdk/errors.ts';
+import { Kong } from '../../pdk/kong.ts';
 import type { Instance } from './instance.ts';
-import { FAIL_CLOSED_PHASES, type Phase, type PhaseMethod } from './phases.ts';
+import { FAIL_CLOSED_PHASES, type Phase, type PhaseMethod } from '../../plugin/phases.ts';
 
 /** Where an answer to Kong goes: the connection that carried Kong's request. */
 export interface Replier {

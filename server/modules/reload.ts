@@ -18,10 +18,10 @@
 import { register } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { diffSchemas, diffToText } from '../schema/diff.ts';
+import { diffSchemas, diffToText } from '../../schema/diff.ts';
 import { describeFailure, loadPlugins } from './loader.ts';
-import type { PluginServer } from './plugin-server.ts';
-import type { PluginDefinition } from './plugin.ts';
+import type { PluginServer } from '../rpc/plugin-server.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
 
 /** Options of a {@link Reloader}. */
 export interface ReloaderOptions {

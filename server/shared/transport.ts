@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { SharedStore, type SharedRequest, type SharedResult, type SharedStoreOptions } from './shared-store.ts';
+import { SharedStore, type SharedRequest, type SharedResult, type SharedStoreOptions } from './store.ts';
 
 /**
  * Carries one request to the store and brings its result back.

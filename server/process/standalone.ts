@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { normalizeLongOptions } from './argv.ts';
-import type { PluginDefinition } from './plugin.ts';
-import { SERVER_LONG_OPTIONS, addServerOptions, type ServerCliOptions } from './server-options.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
+import { SERVER_LONG_OPTIONS, addServerOptions, type ServerCliOptions } from './options.ts';
 import { writeStdout } from './stdout-guard.ts';
 
 /** Parsed options of a plugin microservice. */

@@ -36,11 +36,11 @@ import {
   type SharedErrorCode,
   type SharedRequest,
   type SharedValue,
-} from './shared-store.ts';
-import { sharedTransport } from './shared-transport.ts';
+} from './store.ts';
+import { sharedTransport } from './transport.ts';
 
-export { SharedErrorCodes, MAX_KEY_BYTES, MAX_STRING_BYTES, MAX_TTL_MS, DEFAULT_MAX_KEYS } from './shared-store.ts';
-export type { SharedErrorCode, SharedValue } from './shared-store.ts';
+export { SharedErrorCodes, MAX_KEY_BYTES, MAX_STRING_BYTES, MAX_TTL_MS, DEFAULT_MAX_KEYS } from './store.ts';
+export type { SharedErrorCode, SharedValue } from './store.ts';
 
 /** An operation of `tspdk/shared` failed; see {@link SharedErrorCodes} for the codes. */
 export class SharedStoreError extends Error {

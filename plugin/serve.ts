@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { definePlugin, type PluginClass, type PluginDefinition, type PluginInfo } from './plugin.ts';
-import { runStandalone } from './standalone.ts';
+import { definePlugin, type PluginClass, type PluginDefinition, type PluginInfo } from './definition.ts';
+import { runStandalone } from '../server/process/standalone.ts';
 
 interface Registry {
   hosted: boolean;

@@ -17,8 +17,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { PluginDefinition } from './plugin.ts';
-import { clearDeclaredPlugins, declaredPlugins, hostPlugins } from './serve.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
+import { clearDeclaredPlugins, declaredPlugins, hostPlugins } from '../../plugin/serve.ts';
 
 /** A plugin and the module that declared it. */
 export interface LoadedPlugin {

@@ -13,9 +13,9 @@
  * @module
  */
 import type { Logger } from 'pino';
-import type { FieldSpec } from '../schema/index.ts';
+import type { FieldSpec } from '../../schema/index.ts';
 import type { Replier } from './event.ts';
-import type { PluginDefinition } from './plugin.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
 
 /** What a redacted value is replaced with. */
 export const REDACTED = '[REDACTED]';

@@ -8,11 +8,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Event, type EventHost, type Replier } from './event.ts';
-import type { InstanceRecord } from './cluster/messages.ts';
+import type { InstanceRecord } from '../cluster/messages.ts';
 import { IdSource, ownerSlot, type Ids } from './ids.ts';
 import { createInstance, phaseMethod, type Instance } from './instance.ts';
-import { isPhase, type Phase } from './phases.ts';
-import type { PluginDefinition } from './plugin.ts';
+import { isPhase, type Phase } from '../../plugin/phases.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
 import { RpcLog, redactProblems } from './redact.ts';
 
 /** Options of a {@link PluginServer}. */

@@ -5,11 +5,11 @@
  * @module
  */
 import type { Logger } from 'pino';
-import { workerIdentity } from './cluster/role.ts';
+import { workerIdentity } from '../cluster/role.ts';
 import { ignoreHangups, installCrashGuards, manageProcess } from './lifecycle.ts';
-import type { PluginDefinition } from './plugin.ts';
-import type { ServerCliOptions } from './server-options.ts';
-import { startServer, type RunningServer } from './start.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
+import type { ServerCliOptions } from './options.ts';
+import { startServer, type RunningServer } from '../start.ts';
 
 /** What {@link serveOrExit} needs besides the parsed options. */
 export interface ServeRequest {
@@ -39,7 +39,7 @@ export async function serveOrExit(request: ServeRequest, options: ServerCliOptio
   if (request.reloadable !== true) ignoreHangups(logger);
   const identity = workerIdentity();
   if (identity !== undefined) {
-    const { runWorker } = await import('./cluster/worker-process.ts');
+    const { runWorker } = await import('../cluster/worker-process.ts');
     return runWorker(identity, request.plugins, logger, options);
   }
   installCrashGuards(logger);
@@ -53,7 +53,7 @@ export async function serveOrExit(request: ServeRequest, options: ServerCliOptio
       request.beforeExit?.();
       process.exit(1);
     }
-    const { runPrimary } = await import('./cluster/primary.ts');
+    const { runPrimary } = await import('../cluster/primary.ts');
     try {
       await runPrimary({
         workers: options.workers,

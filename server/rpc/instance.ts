@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { MESSAGES } from '../schema/validate.ts';
-import type { PluginDefinition } from './plugin.ts';
-import type { Phase, PhaseMethod } from './phases.ts';
+import { MESSAGES } from '../../schema/validate.ts';
+import type { PluginDefinition } from '../../plugin/definition.ts';
+import type { Phase, PhaseMethod } from '../../plugin/phases.ts';
 
 /** A running plugin instance. */
 export interface Instance {

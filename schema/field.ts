@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { JsonValue, KongField, KongFieldEntry, MatchAny, MatchRule } from './kong-field.ts';
+import type { JsonValue, KongField, KongFieldEntry } from './kong-field.ts';
 import { cloneJson, defineOwn } from './kong-field.ts';
 import { luaPatternProblem } from './lua-pattern.ts';
 import { defaultProblems } from './validate.ts';
@@ -16,74 +16,43 @@ declare const phantom: unique symbol;
 /** The Kong field types a config field can have. */
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'set' | 'map' | 'record';
 
+// The attributes below are Kong's (`KongField`, with their documentation); the
+// builders narrow only what TypeScript can use: the default's type, and the
+// value lists of `one_of` that become the field's union type.
+
 /** Attributes common to every field. */
-export interface FieldOptions<T> {
+export interface FieldOptions<T> extends Pick<KongField, 'required' | 'description' | 'err'> {
   /** The value Kong uses when the field is not set; makes the TS type non-optional. */
   readonly default?: T;
-  /** Kong rejects a config without this field; makes the TS type non-optional. */
-  readonly required?: boolean;
-  /** Shown in Kong Manager and Konnect; Kong's metaschema wants 10 to 500 characters. */
-  readonly description?: string;
-  /** A message that replaces the one of any failing validator of this field. */
-  readonly err?: string;
 }
 
 /** Length limits (bytes for strings, entries for arrays, sets and maps). */
-export interface LengthOptions {
-  /** Exact length. */
-  readonly len_eq?: number;
-  /** Minimum length. Strings default to 1: Kong rejects empty strings unless `len_min: 0`. */
-  readonly len_min?: number;
-  /** Maximum length. */
-  readonly len_max?: number;
-}
+export type LengthOptions = Pick<KongField, 'len_eq' | 'len_min' | 'len_max'>;
 
 /** Attributes of a `string` field. */
-export interface StringOptions extends FieldOptions<string>, LengthOptions {
+export interface StringOptions
+  extends FieldOptions<string>,
+    LengthOptions,
+    Pick<KongField, 'match' | 'not_match' | 'match_all' | 'match_none' | 'match_any' | 'starts_with' | 'uuid' | 'referenceable' | 'encrypted'> {
   /** Allowed values; the TS type becomes their union. */
   readonly one_of?: readonly string[];
   /** Forbidden values. */
   readonly not_one_of?: readonly string[];
-  /** A Lua pattern (not a regex) the value must match, e.g. `'^%u+$'`. */
-  readonly match?: string;
-  /** A Lua pattern the value must not match. */
-  readonly not_match?: string;
-  /** Lua patterns the value must all match, each with its own error. */
-  readonly match_all?: readonly MatchRule[];
-  /** Lua patterns the value must not match, each with its own error. */
-  readonly match_none?: readonly MatchRule[];
-  /** Lua patterns of which the value must match one. */
-  readonly match_any?: MatchAny;
-  /** A prefix the value must start with. */
-  readonly starts_with?: string;
-  /** The value must be a UUID. */
-  readonly uuid?: boolean;
-  /** The value may be a vault reference (`{vault://env/secret}`), resolved by Kong. */
-  readonly referenceable?: boolean;
-  /** Kong Enterprise encrypts the value at rest (keyring). */
-  readonly encrypted?: boolean;
 }
 
 /** Attributes of a `number` or `integer` field. */
-export interface NumberOptions extends FieldOptions<number> {
+export interface NumberOptions extends FieldOptions<number>, Pick<KongField, 'between' | 'gt'> {
   /** Allowed values; the TS type becomes their union. */
   readonly one_of?: readonly number[];
   /** Forbidden values. */
   readonly not_one_of?: readonly number[];
-  /** Inclusive bounds `[min, max]`. */
-  readonly between?: readonly [number, number];
-  /** The value must be greater than this. */
-  readonly gt?: number;
 }
 
 /** Attributes of a `boolean` field. */
 export type BooleanOptions = FieldOptions<boolean>;
 
 /** Attributes of an `array` or `set` field whose elements have type `E`. */
-export interface ListOptions<E> extends FieldOptions<readonly E[]>, LengthOptions {
-  /** Kong Enterprise encrypts the value at rest (keyring). */
-  readonly encrypted?: boolean;
-}
+export interface ListOptions<E> extends FieldOptions<readonly E[]>, LengthOptions, Pick<KongField, 'encrypted'> {}
 
 /** Attributes of a `map` field whose values have type `V`. */
 export interface MapOptions<V> extends FieldOptions<Readonly<Record<string, V>>>, LengthOptions {

@@ -31,7 +31,7 @@ export interface MatchAny {
 export interface KongField {
   /** The field type. */
   readonly type: KongFieldType | 'foreign';
-  /** Kong rejects an entity without a value for it. */
+  /** Kong rejects an entity without a value for it; makes the TS type of a config field non-optional. */
   readonly required?: boolean;
   /** The value Kong fills in when the field is missing. */
   readonly default?: JsonValue;
@@ -39,7 +39,7 @@ export interface KongField {
   readonly description?: string;
   /** Replaces the message of any failing validator of this field. */
   readonly err?: string;
-  /** The string may be a vault reference (`{vault://…}`). */
+  /** The string may be a vault reference (`{vault://env/secret}`), resolved by Kong. */
   readonly referenceable?: boolean;
   /** Kong Enterprise encrypts the value at rest (keyring). */
   readonly encrypted?: boolean;
@@ -55,11 +55,11 @@ export interface KongField {
   readonly gt?: number;
   /** Exact length (bytes for strings, entries for aggregates). */
   readonly len_eq?: number;
-  /** Minimum length; strings default to 1 (Kong rejects empty strings). */
+  /** Minimum length. Strings default to 1: Kong rejects empty strings unless `len_min: 0`. */
   readonly len_min?: number;
   /** Maximum length. */
   readonly len_max?: number;
-  /** A Lua pattern the string must match. */
+  /** A Lua pattern (not a regex) the string must match, e.g. `'^%u+$'`. */
   readonly match?: string;
   /** A Lua pattern the string must not match. */
   readonly not_match?: string;

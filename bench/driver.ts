@@ -1,7 +1,7 @@
 /**
  * The load driver: plays Kong's side of MsgPack:1 over real Unix sockets.
  *
- * As Kong does (docs/kong-protocol.md §3.1, §4.4): each simulated nginx
+ * As Kong does (docs/protocol.md §3.1, §4.3): each simulated nginx
  * worker has its own msgid counter and its own pool of connections; a call
  * takes any idle connection of its worker (or opens one), writes one request,
  * waits for the matching response and puts the connection back, so the

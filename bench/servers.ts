@@ -60,11 +60,12 @@ export function startProcess(name: ServerName, extraNodeArgs: readonly string[] 
 export const SERVE_PLUGINS = [join(ROOT, 'dist', 'examples', 'hello.js'), join(ROOT, 'dist', 'bench', 'plugins', 'hmac.js')];
 
 /**
- * `tspdk serve` of examples/hello.ts and bench/plugins/hmac.ts on one socket,
- * as a user would run it; `workers` is passed as `--workers <workers>` when
- * given (the option of issue 9), left out otherwise (one process).
+ * `tspdk serve` of `plugins` (by default examples/hello.ts and
+ * bench/plugins/hmac.ts) on one socket, as a user would run it; `workers` is
+ * passed as `--workers <workers>` when given (the option of issue 9), left
+ * out otherwise (one process).
  */
-export function startServe(workers?: string, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
+export function startServe(workers?: string, extraNodeArgs: readonly string[] = [], plugins: readonly string[] = SERVE_PLUGINS): Promise<RunningProcess> {
   const label = workers === undefined ? 'tspdk serve' : `tspdk serve --workers ${workers}`;
   return spawnServer(
     label,
@@ -73,7 +74,7 @@ export function startServe(workers?: string, extraNodeArgs: readonly string[] = 
       // Info level for the readiness line: with workers, the primary accepts
       // before every worker is ready, and logs "listening" once they all are.
       // Nothing is logged per event at info.
-      const args = [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', ...SERVE_PLUGINS, '--socket', socket, '--log-level', 'info'];
+      const args = [join(ROOT, 'dist', 'cli', 'main.js'), 'serve', ...plugins, '--socket', socket, '--log-level', 'info'];
       if (workers !== undefined) args.push('--workers', workers);
       return { args, socket };
     },

@@ -1,6 +1,6 @@
 /**
  * MessagePack as Kong's host writes it (lua-MessagePack with Kong's
- * settings, see docs/kong-protocol.md §3.3): strings as fixstr, str16 or
+ * settings, see docs/protocol.md §3.4): strings as fixstr, str16 or
  * str32 but never str8, integers in their smallest form, `{}` as an empty
  * array, raw bodies as bin. Only what the load driver sends is covered.
  *

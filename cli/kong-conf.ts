@@ -1,6 +1,6 @@
 /**
  * kong.conf lines (and `KONG_*` environment variables) for serving plugins
- * with tspdk, following Kong's conf rules (docs: kong-protocol.md §1):
+ * with tspdk, following Kong's conf rules (docs/protocol.md §2.1):
  *
  * - `pluginserver_names` entries are lower-cased by Kong (2.4+), and a name's
  *   properties are `pluginserver_<name with - turned into _>_<property>`;

@@ -72,7 +72,7 @@ function startIfNotHosted(): void {
 /**
  * Marks this process as a host: plugins declared with {@link serve} from now
  * on (or already, if their standalone start has not run yet) are only
- * registered. Returns the registered plugins collector.
+ * registered, not started; {@link declaredPlugins} lists them.
  */
 export function hostPlugins(): void {
   registry().hosted = true;

@@ -1,7 +1,7 @@
 /**
  * The bench plugin for everything hello does not cover: `calls` PDK calls in
  * access (pairs of get_header/set_header, like hello's), a raw body read, or
- * an exit. The kong-pdk twin is `bench/kong-pdk-plugins/calls.js`.
+ * an exit. The kong-pdk twin is `calls.js` in `bench/kong-pdk-plugins.ts`.
  *
  * @module
  */

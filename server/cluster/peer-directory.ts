@@ -1,6 +1,6 @@
 /**
  * The private directory of a multi-process server's peer sockets (the
- * worker-to-worker sockets of cluster/forwarder.ts), under the system's
+ * worker-to-worker sockets of server/cluster/forwarder.ts), under the system's
  * temporary directory. The primary removes it when it exits; a primary that
  * was killed (SIGKILL, OOM) cannot, so each primary that starts removes the
  * directories of primaries that are gone.

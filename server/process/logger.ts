@@ -17,7 +17,7 @@ export { LOG_LEVELS, type LogLevel } from './log-levels.ts';
  * `destination` (tests capture the output this way).
  *
  * At the default level (`info`) the server logs no header, body or config
- * value; at `debug` it logs each RPC with secrets redacted (see `redact.ts`).
+ * value; at `debug` it logs each RPC with secrets redacted (see `server/rpc/redact.ts`).
  */
 export function createLogger(
   level: LogLevel = 'info',

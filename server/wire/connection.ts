@@ -26,7 +26,7 @@ export interface ConnectionOptions extends FramerLimits {
   /**
    * Sees every request before the server does and may take it instead
    * (returns `true`): a worker of a multi-process server forwards the Steps
-   * of events another worker runs (see cluster/forwarder.ts).
+   * of events another worker runs (see server/cluster/forwarder.ts).
    */
   readonly route?: RequestRouter;
   /**

@@ -1,6 +1,6 @@
 /**
  * `tspdk kong-conf`: the output is parsed and read the way Kong's conf loader
- * and plugin-server code read it (kong-protocol.md §1–2): names lower-cased,
+ * and plugin-server code read it (docs/protocol.md §2): names lower-cased,
  * `-` → `_` in property names, default sockets per version, one plugin per
  * query command in 3.9+, readiness only for servers Kong starts in 3.1–3.4.
  * Then the commands are run as Kong runs them (`/bin/sh -c "exec …"`, empty
@@ -60,7 +60,7 @@ interface KongServerDef {
   readonly queryCmd?: string;
 }
 
-/** Kong's reading of `pluginserver_names` and its properties for a version (§1.1). */
+/** Kong's reading of `pluginserver_names` and its properties for a version (docs/protocol.md §2.1). */
 function kongServerDefs(conf: Map<string, string>, version: KongVersion, prefix: string): KongServerDef[] {
   const names = (conf.get('pluginserver_names') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   return names.map((raw) => {
@@ -89,7 +89,7 @@ function query(command: string): unknown {
   return queries.get(command);
 }
 
-/** Which server each plugin name is registered with, as Kong `version` registers dumps (§2.1). */
+/** Which server each plugin name is registered with, as Kong `version` registers dumps (docs/protocol.md §2.2). */
 function registeredPlugins(defs: readonly KongServerDef[], version: KongVersion): Map<string, KongServerDef> {
   const registered = new Map<string, KongServerDef>();
   for (const def of defs) {

@@ -1,6 +1,6 @@
 /**
  * Conformance: events, Steps and PDK calls as Kong's host drives them
- * (kong-protocol.md §4.4–4.6 and checklist §8).
+ * (docs/protocol.md §4.3–4.5 and §5; the checklist in docs/conformance.md).
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Conformance: instances (kong-protocol.md §4.1–4.3, §4.6 and checklist §8).
+ * Conformance: instances (docs/protocol.md §3.3, §4.1–4.2, §5.1 and docs/conformance.md).
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';

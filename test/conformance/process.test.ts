@@ -1,6 +1,6 @@
 /**
- * Conformance: the plugin process as Kong runs it (kong-protocol.md §1–2,
- * checklist §8): `-dump`, `-kong-prefix`, stale sockets, SIGTERM, orphaning,
+ * Conformance: the plugin process as Kong runs it (docs/protocol.md §2,
+ * docs/conformance.md): `-dump`, `-kong-prefix`, stale sockets, SIGTERM, orphaning,
  * an empty environment.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Conformance: the wire (kong-protocol.md §3 and checklist §8): framing,
+ * Conformance: the wire (docs/protocol.md §3 and docs/conformance.md): framing,
  * value encodings, request and response shapes, msgids, notifications,
  * hostile input.
  */

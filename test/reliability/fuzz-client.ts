@@ -1,6 +1,6 @@
 /**
  * A raw connection for the fuzz test: writes frames in batches, reads every
- * answer, and checks each against the protocol (kong-protocol.md §3.2):
+ * answer, and checks each against the protocol (docs/protocol.md §3.2):
  * `[2, "serverPid", pid]` or `[1, msgid, nil | "<non-empty string>", result]`
  * with a nil result after an error, and for answers to frames it sent, a
  * msgid it is owed.

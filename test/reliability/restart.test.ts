@@ -1,6 +1,6 @@
 /**
  * Reliability: kill -9 under load and restart, 100 times (issue 7,
- * kong-protocol.md §4.6). A Kong host stand-in with two workers keeps
+ * docs/protocol.md §5.4). A Kong host stand-in with two workers keeps
  * requests running through four entities of the same plugin, each with its
  * own config tag; the server process is killed mid-traffic and a new one
  * takes over the same socket path. Every round: the new process hands out

@@ -1,6 +1,6 @@
 /**
  * Reliability: SIGTERM and the event deadline of a real server process
- * (kong-protocol.md §1.3): events in flight finish within the grace period
+ * (docs/protocol.md §2.3): events in flight finish within the grace period
  * (`--shutdown-grace`), those beyond it are cut, the process exits 0 and
  * never unlinks the socket path, also when a newer server already owns it
  * (Kong starts the new server before it stops the old one). The per-event

@@ -1,5 +1,5 @@
 /**
- * Reliability: the socket path (issue 7, kong-protocol.md §1.3). The socket
+ * Reliability: the socket path (issue 7, docs/protocol.md §2.3). The socket
  * is created owner-and-group only unless told otherwise; anything at the path
  * that is not a socket (a file, a directory, a symlink, a FIFO) is refused
  * and left alone; unsafe or missing directories are refused; the umask is

@@ -3,7 +3,7 @@
  * a host stand-in pointed at it.
  *
  * `TSPDK_TEST_WORKERS=N` (N > 1) runs the same tests against an in-process
- * cluster of N workers (support/cluster.ts), and `TSPDK_TEST_POOL=openresty`
+ * cluster of N workers (test/support/cluster.ts), and `TSPDK_TEST_POOL=openresty`
  * makes the stand-in reuse connections as OpenResty does (LIFO) instead of
  * picking any idle one: `npm run test:workers` runs the conformance and
  * reliability suites both ways. `TSPDK_TEST_READS=data` makes connections

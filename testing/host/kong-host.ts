@@ -1,6 +1,6 @@
 /**
  * A stand-in for Kong's host side of MsgPack:1 (kong/runloop/plugin_servers),
- * written from the protocol doc: per-worker connection pools with one request
+ * written from docs/protocol.md: per-worker connection pools with one request
  * in flight per connection, msgids counted per worker, instances cached per
  * worker and restarted on "no plugin instance", the bridge loop that runs PDK
  * calls against a {@link FakeRequest} and answers with the typed Step variant

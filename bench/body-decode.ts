@@ -7,12 +7,12 @@
 import { performance } from 'node:perf_hooks';
 import { MessageDecoder } from '../server/wire/codec.ts';
 import { Framer } from '../server/wire/framer.ts';
-import { Bin, HostMap, hostRequest } from './wire.ts';
+import { LuaPacker } from '../testing/host/lua-msgpack.ts';
 
 /** Median over 5 runs of framing and decoding one Step of `size` body bytes, in ms. */
 export function inProcessBodyDecode(size: number): { bytes: number; medianMs: number } {
   const bodyBytes = new Uint8Array(size).fill(0xff);
-  const message = hostRequest(7, 'plugin.Step', new HostMap([['EventId', 1], ['Data', new Bin(bodyBytes)]]));
+  const message = new LuaPacker().request(7, 'plugin.Step', { EventId: 1, Data: bodyBytes });
   const times: number[] = [];
   let sink = 0;
   for (let run = 0; run < 5; run++) {

@@ -6,7 +6,8 @@
  * takes any idle connection of its worker (or opens one), writes one request,
  * waits for the matching response and puts the connection back, so the
  * Steps of one event travel over whichever connection is free. Requests are
- * encoded as lua-MessagePack encodes them (`wire.ts`). The PDK results Kong
+ * encoded as lua-MessagePack encodes them (the test kit's encoder,
+ * `testing/host/lua-msgpack.ts`). The PDK results Kong
  * would compute are answered at once, so the figures are the server's cost.
  *
  * @module
@@ -17,9 +18,12 @@ import { Decoder } from '@msgpack/msgpack';
 import { readInPlace } from '../server/wire/direct-reads.ts';
 import { Framer } from '../server/wire/framer.ts';
 import type { Scenario } from './scenarios.ts';
-import { Bin, HostMap, hostRequest, type HostValue } from './wire.ts';
+import { LuaPacker } from '../testing/host/lua-msgpack.ts';
 
 type Reply = (error: unknown, result: unknown) => void;
+
+/** Every request of the driver is encoded here: short strings (keys, methods, phases) are encoded once. */
+const packer = new LuaPacker();
 
 /** Methods after which Kong never sends another Step. */
 const EXITS = new Set(['kong.response.exit', 'kong.response.error']);
@@ -93,9 +97,9 @@ class Worker {
   }
 
   /** Sends one request on a free connection and calls `reply` with its answer. */
-  call(method: string, arg: HostValue, reply: Reply): void {
+  call(method: string, arg: unknown, reply: Reply): void {
     const msgid = ++this.#msgid;
-    const bytes = hostRequest(msgid, method, arg);
+    const bytes = packer.request(msgid, method, arg);
     const done: Reply = (error, result) => {
       this.#idle.push(connection);
       reply(error, result);
@@ -116,7 +120,7 @@ class Worker {
   }
 
   /** Promise form, for set-up. */
-  ask(method: string, arg: HostValue): Promise<unknown> {
+  ask(method: string, arg: unknown): Promise<unknown> {
     return new Promise((resolve, reject) =>
       this.call(method, arg, (error, result) => (error == null ? resolve(result) : reject(toError(error)))),
     );
@@ -139,8 +143,8 @@ interface Bound {
   readonly scenario: Scenario;
   /** Instance id per worker. */
   readonly instances: readonly unknown[];
-  /** The Step that carries the body, pre-built (bodies can be 32 MB). */
-  readonly bodyValue: HostValue;
+  /** The body `get_raw_body` answers (sent as bin, as Kong 3.x does). */
+  readonly bodyValue: Uint8Array | undefined;
 }
 
 /** Drives one server. */
@@ -174,13 +178,13 @@ export class KongHost {
       const instances: unknown[] = [];
       for (const worker of this.#workers) {
         const config = JSON.stringify({ ...scenario.config, __seq__: 1, __key__: `plugins:${scenario.plugin}::::` });
-        const result = (await worker.ask('plugin.StartInstance', new HostMap([['Name', scenario.plugin], ['Config', config]]))) as
+        const result = (await worker.ask('plugin.StartInstance', { Name: scenario.plugin, Config: config })) as
           | { Id?: unknown }
           | undefined;
         if (result?.Id === undefined) throw new Error(`StartInstance of ${scenario.plugin} returned no Id`);
         instances.push(result.Id);
       }
-      this.#bound.push({ scenario, instances, bodyValue: scenario.body === undefined ? null : new Bin(scenario.body) });
+      this.#bound.push({ scenario, instances, bodyValue: scenario.body });
     }
   }
 
@@ -313,14 +317,14 @@ export class KongHost {
         return;
       }
       const value = this.#result(method, call?.Args ?? [], bound);
-      const step = value === null ? new HostMap([['EventId', eventId as number]]) : new HostMap([['EventId', eventId as number], ['Data', value]]);
-      worker.call('plugin.Step', step, onReply);
+      // `Data` is left out when the PDK returned nil.
+      worker.call('plugin.Step', { EventId: eventId, Data: value }, onReply);
     };
-    worker.call('plugin.HandleEvent', new HostMap([['InstanceId', bound.instances[w] as number], ['EventName', 'access']]), onReply);
+    worker.call('plugin.HandleEvent', { InstanceId: bound.instances[w], EventName: 'access' }, onReply);
   }
 
   /** What Kong's PDK would return. */
-  #result(method: string, args: readonly unknown[], bound: Bound): HostValue {
+  #result(method: string, args: readonly unknown[], bound: Bound): string | Uint8Array | undefined {
     switch (method) {
       case 'kong.request.get_header': {
         const name = args[0];
@@ -329,7 +333,7 @@ export class KongHost {
       case 'kong.request.get_raw_body':
         return bound.bodyValue;
       default:
-        return null;
+        return undefined;
     }
   }
 }

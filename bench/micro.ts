@@ -19,7 +19,7 @@ import { PluginServer } from '../server/rpc/plugin-server.ts';
 import { RequestReader } from '../server/wire/request-reader.ts';
 import { hostPlugins } from '../plugin/serve.ts';
 import { definePlugin } from '../plugin/definition.ts';
-import { HostMap, hostRequest } from './wire.ts';
+import { luaPack } from '../testing/host/lua-msgpack.ts';
 
 // Registers hello without starting its standalone server.
 hostPlugins();
@@ -28,8 +28,8 @@ const { Hello } = await import('../examples/hello.ts');
 let sink: unknown;
 const json = process.argv.includes('--json');
 
-const step = hostRequest(1234, 'plugin.Step', new HostMap([['EventId', 8_765_432_198], ['Data', 'example.com']]));
-const handleEvent = hostRequest(1233, 'plugin.HandleEvent', new HostMap([['InstanceId', 17], ['EventName', 'access']]));
+const step = luaPack([0, 1234, 'plugin.Step', [{ EventId: 8_765_432_198, Data: 'example.com' }]]);
+const handleEvent = luaPack([0, 1233, 'plugin.HandleEvent', [{ InstanceId: 17, EventName: 'access' }]]);
 const decoder = new MessageDecoder();
 const encoder = new MessageEncoder();
 const framer = new Framer();

@@ -25,13 +25,13 @@ export { ClientResponse } from './run/response.ts';
 export type { PhaseOutcome, PhaseRecord } from './run/flow.ts';
 export type { RequestInit, WorldInit, HeaderInput, TlsInit } from './fake/options.ts';
 export { echoUpstream, type ServiceRequestSnapshot, type UpstreamReply } from './fake/upstream.ts';
-export { FakeKong, HANDLERS, type CallOutcome, type PdkCall } from './fake/fake-kong.ts';
+export { FakeKong, HANDLERS, type CallOutcome, type PdkCall, type PdkHost } from './fake/fake-kong.ts';
 export { UNSUPPORTED } from './fake/unsupported.ts';
 export { LuaError, UnsupportedPdkMethodError } from './fake/errors.ts';
 export { DEFAULT_ROUTE, DEFAULT_SERVICE, type LogLine, type ResponseSource } from './fake/state.ts';
-export type { HostVersion } from './fake/call.ts';
+export type { HostVersion } from './fake/version.ts';
 
 // The Kong host stand-in, for protocol-level tests.
-export { KongHost, type ConfiguredPlugin, type HostResponse, type KongHostOptions, type PhaseOutcome as HostPhaseOutcome } from './host/kong-host.ts';
-export { FakeRequest, type FakeRequestInit, type PdkHost } from './host/fake-request.ts';
+export { KongHost, type ConfiguredPlugin, type KongHostOptions, type PhaseOutcome as HostPhaseOutcome } from './host/kong-host.ts';
+export { FakeRequest, type FakeRequestInit, type HostResponse } from './host/host-request.ts';
 export { HostConnection, type CallResult } from './host/host-connection.ts';

@@ -6,12 +6,9 @@
  *
  * @module
  */
-import type { HostVersion } from '../host/fake-request.ts';
 import { LuaError } from './errors.ts';
 import type { FakeState } from './state.ts';
-
-/** Kong versions whose host behaviour a plugin can tell apart (defined with the host stand-in). */
-export type { HostVersion };
+import type { HostVersion } from './version.ts';
 
 /** One PDK call as the fake Kong runs it. */
 export interface CallContext {

@@ -1,15 +1,16 @@
 /**
- * The fake Kong: runs PDK functions by their Lua name against a
+ * The fake Kong, the one behind `runPlugin` and the host stand-in
+ * (`KongHost`): runs PDK functions by their Lua name against a
  * {@link FakeState}, answers with values in the form Kong's host sends them
  * (multi-maps through `fix_mmap`, raw bodies as bytes, `nil, err` as nil or
- * as a StepError on 2.x), and keeps the trace of every call.
+ * as a StepError on 2.x), and keeps the trace of every call. What depends on
+ * the Kong version is asked of {@link KongVersion} (`version.ts`).
  *
  * @module
  */
 import { pdkMethods } from '../../pdk/methods.ts';
-import type { PdkOutcome } from '../host/fake-request.ts';
-import { LuaBytes, emptyMap } from '../host/lua-msgpack.ts';
-import { ExitSignal, Fail, type CallContext, type Handler, type HostVersion } from './call.ts';
+import { emptyMap } from '../host/lua-msgpack.ts';
+import { ExitSignal, Fail, type CallContext, type Handler } from './call.ts';
 import { LuaError, UnsupportedPdkMethodError } from './errors.ts';
 import { clientHandlers, clientTlsHandlers } from './handlers/client.ts';
 import { ctxHandlers, nginxHandlers } from './handlers/context.ts';
@@ -18,9 +19,10 @@ import { nodeHandlers, telemetryHandlers, vaultHandlers } from './handlers/node.
 import { requestHandlers } from './handlers/request.ts';
 import { responseHandlers } from './handlers/response.ts';
 import { serviceHandlers, serviceRequestHandlers, serviceResponseHandlers } from './handlers/service.ts';
-import type { RequestInit, WorldInit } from './options.ts';
+import type { HostFixtures, RequestInit, WorldInit } from './options.ts';
 import { FakeState } from './state.ts';
 import { UNSUPPORTED } from './unsupported.ts';
+import { kongVersion, type HostVersion, type KongVersion } from './version.ts';
 
 /** Every PDK function the fake Kong simulates, by Lua name. */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -52,6 +54,18 @@ export type CallOutcome =
   | { readonly kind: 'lua-error'; readonly message: string }
   | { readonly kind: 'unsupported'; readonly message: string };
 
+/** A PDK call's outcome as the host stand-in acts on it (an unsupported function is thrown instead). */
+export type PdkOutcome = Exclude<CallOutcome, { readonly kind: 'unsupported' }>;
+
+/** What the host stand-in (`KongHost`) runs the PDK calls of a plugin server against. */
+export interface PdkHost {
+  /**
+   * Runs one PDK function as Kong's host would, in `phase`.
+   * @throws {@link UnsupportedPdkMethodError} for a function the fake does not simulate.
+   */
+  call(method: string, args: readonly unknown[], phase: string, version: HostVersion): PdkOutcome;
+}
+
 /** One PDK call in the trace. */
 export interface PdkCall {
   readonly phase: string;
@@ -71,15 +85,27 @@ function fixMultiMap(value: unknown): unknown {
 }
 
 /** Kong's host for one simulated request. */
-export class FakeKong {
+export class FakeKong implements PdkHost {
   readonly state: FakeState;
   /** Every PDK call, in order. */
   readonly calls: PdkCall[] = [];
   /** Calls to functions the kit does not simulate. */
   readonly unsupported: UnsupportedPdkMethodError[] = [];
+  readonly #absent: readonly string[];
+  readonly #failures: Readonly<Record<string, string>>;
+  readonly #versions = new Map<HostVersion, KongVersion>();
 
-  constructor(request: RequestInit = {}, world: WorldInit = {}) {
+  constructor(request: RequestInit = {}, world: WorldInit = {}, fixtures: HostFixtures = {}) {
     this.state = new FakeState(request, world);
+    this.#absent = fixtures.absent ?? [];
+    this.#failures = fixtures.failures ?? {};
+  }
+
+  /** The Kong `version` stands for, without the functions this request's fixtures took away. */
+  version(version: HostVersion): KongVersion {
+    let kong = this.#versions.get(version);
+    if (kong === undefined) this.#versions.set(version, (kong = kongVersion(version, this.#absent)));
+    return kong;
   }
 
   /**
@@ -92,10 +118,6 @@ export class FakeKong {
     switch (outcome.kind) {
       case 'unsupported':
         throw this.unsupported.at(-1) as UnsupportedPdkMethodError;
-      case 'exit': {
-        const exit = this.state.exit;
-        return { kind: 'exit', status: exit?.status ?? 500 };
-      }
       default:
         return outcome;
     }
@@ -109,6 +131,12 @@ export class FakeKong {
   }
 
   #dispatch(method: string, args: readonly unknown[], phase: string, version: HostVersion): CallOutcome {
+    const kong = this.version(version);
+    if (!kong.has(method)) {
+      this.state.log('err', `could not find pdk method: ${method}`, phase);
+      return { kind: 'value', value: undefined };
+    }
+    if (Object.hasOwn(this.#failures, method)) return { kind: 'fail', message: String(this.#failures[method]) };
     const handler = HANDLERS[method];
     if (handler === undefined) {
       const reason =
@@ -129,7 +157,7 @@ export class FakeKong {
     if (result instanceof ExitSignal) return { kind: 'exit' };
     if (result instanceof Fail) return { kind: 'fail', message: result.message };
     if (MULTI_MAPS.has(method)) return { kind: 'value', value: fixMultiMap(result) };
-    if (RAW_BODIES.has(method) && result instanceof Uint8Array) return { kind: 'value', value: version === '3.x' ? result : new LuaBytes(result) };
+    if (RAW_BODIES.has(method) && result instanceof Uint8Array) return { kind: 'value', value: kong.rawBody(result) };
     return { kind: 'value', value: result };
   }
 }

@@ -96,3 +96,22 @@ export interface WorldInit {
   /** `kong.cluster.get_id`. */
   readonly clusterId?: string;
 }
+
+/**
+ * What a protocol test can change about the Kong that answers the PDK calls
+ * (the host stand-in's requests, `KongHost.request`).
+ */
+export interface HostFixtures {
+  /**
+   * PDK functions (Lua names) this Kong does not have: a call is logged as
+   * `could not find pdk method: <name>` at `err` and answered with nil, as
+   * Kong's host does for a name it cannot resolve.
+   */
+  readonly absent?: readonly string[];
+  /**
+   * PDK functions that return `nil, err` in this request, Lua name → err:
+   * Kong 2.x sends `plugin.StepError` with err, 3.x a `plugin.Step` without
+   * `Data`. The function itself does not run.
+   */
+  readonly failures?: Readonly<Record<string, string>>;
+}

@@ -3,14 +3,19 @@
  * written from docs/protocol.md: per-worker connection pools with one request
  * in flight per connection, msgids counted per worker, instances cached per
  * worker and restarted on "no plugin instance", the bridge loop that runs PDK
- * calls against a {@link FakeRequest} and answers with the typed Step variant
- * picked from the method name, `Data` left out for nil, multi-maps and bodies
- * as Kong encodes them, no Step after `exit`, and `serverPid` notifications.
+ * calls against the test kit's fake Kong (`FakeKong`) and answers with the
+ * typed Step variant picked from the method name, `Data` left out for nil,
+ * multi-maps and bodies as Kong encodes them, no Step after `exit`, and
+ * `serverPid` notifications.
  *
  * @module
  */
+import type { PdkHost } from '../fake/fake-kong.ts';
+import { kongVersion, type HostVersion } from '../fake/version.ts';
 import { HostCallError, HostConnection, type CallResult } from './host-connection.ts';
-import { FakeRequest, type FakeRequestInit, type HostVersion, type PdkHost } from './fake-request.ts';
+import { requestThrough, type FakeRequestInit, type HostResponse } from './host-request.ts';
+
+export type { FakeRequestInit, HostResponse };
 
 /** Step variant per PDK method, as `get_step_method` picks it. */
 const STEP_BY_METHOD: Record<string, string> = {
@@ -73,19 +78,6 @@ export interface ConfiguredPlugin {
 
 /** What happened to one phase. */
 export type PhaseOutcome = 'ret' | 'exit' | 'aborted' | 'error';
-
-/** What the client got, and what happened on the way. */
-export interface HostResponse {
-  readonly status: number;
-  readonly headers: Map<string, string[]>;
-  readonly body: unknown;
-  readonly request: FakeRequest;
-  readonly phases: Array<[string, PhaseOutcome]>;
-  /** Errors Kong would have logged. */
-  readonly errors: string[];
-  /** The most connections that the calls of one event went over. */
-  readonly hops: number;
-}
 
 interface Worker {
   readonly index: number;
@@ -159,58 +151,27 @@ export class KongHost {
   }
 
   /**
-   * Runs a request through `plugins` as Kong would: each phase in order for
-   * each plugin (by priority order given), the upstream (an echo), `response`
-   * phases, then `log`. An `exit` skips the rest but `log`.
+   * Runs a request through `plugins` as Kong would, in Kong's phase order
+   * (as `runPlugin` does): for each phase, each plugin that has it (in the
+   * order given, i.e. by priority), the Service (an echo unless
+   * `init.upstream` is given), `response`, then `log`. An `exit` skips the
+   * rest but `log`; a Lua error in `rewrite` or `access` answers 500. PDK
+   * calls are answered by the test kit's fake Kong.
+   * @throws {@link UnsupportedPdkMethodError} when a plugin called a PDK
+   *   function the test kit does not simulate.
    */
   async request(plugins: readonly ConfiguredPlugin[], init: FakeRequestInit = {}, workerIndex?: number): Promise<HostResponse> {
     const index = workerIndex ?? this.#next++ % this.#workers.length;
-    const request = new FakeRequest(init);
-    const phases: Array<[string, PhaseOutcome]> = [];
-    const errors: string[] = [];
     const before = this.maxHops;
     this.maxHops = 0;
-    let failed500 = false;
-    const run = async (phase: string): Promise<void> => {
-      for (const plugin of plugins) {
-        if (!plugin.phases.includes(phase) || request.exit !== undefined || failed500) continue;
-        const outcome = await this.runPhase(plugin, phase, request, index, errors);
-        phases.push([`${plugin.name}:${phase}`, outcome]);
-        if (outcome === 'aborted' && (phase === 'access' || phase === 'rewrite')) failed500 = true;
-      }
-    };
-    await run('rewrite');
-    await run('access');
-    if (request.exit === undefined && !failed500) {
-      request.upstream = {
-        status: 200,
-        headers: new Map([
-          ['content-type', ['application/json']],
-          ['server', ['mock-upstream/1.0.0']],
-        ]),
-        body: new TextEncoder().encode(
-          JSON.stringify({ path: request.servicePath, headers: Object.fromEntries(request.serviceHeaders) }),
-        ),
-      };
-      await run('response');
+    let hops = 0;
+    try {
+      const response = await requestThrough(this, plugins, init, index);
+      hops = this.maxHops;
+      return { ...response, hops };
+    } finally {
+      this.maxHops = Math.max(before, hops);
     }
-    const logPlugins = plugins.filter((plugin) => plugin.phases.includes('log'));
-    for (const plugin of logPlugins) phases.push([`${plugin.name}:log`, await this.runPhase(plugin, 'log', request, index, errors)]);
-    if (failed500) return this.#respond({ status: 500, headers: new Map(), body: { message: 'An unexpected error occurred' }, request, phases, errors }, before);
-    if (request.exit !== undefined) {
-      const headers = new Map<string, string[]>();
-      for (const [k, v] of Object.entries(request.exit.headers ?? {})) headers.set(k.toLowerCase(), Array.isArray(v) ? v.map(String) : [String(v)]);
-      return this.#respond({ status: request.exit.status, headers, body: request.exit.body, request, phases, errors }, before);
-    }
-    const headers = new Map(request.upstream?.headers ?? []);
-    for (const [k, v] of request.responseHeaders) headers.set(k, v);
-    return this.#respond({ status: request.responseStatus, headers, body: request.upstream?.body, request, phases, errors }, before);
-  }
-
-  #respond(response: Omit<HostResponse, 'hops'>, before: number): HostResponse {
-    const hops = this.maxHops;
-    this.maxHops = Math.max(before, hops);
-    return { ...response, hops };
   }
 
   /**
@@ -268,7 +229,7 @@ export class KongHost {
       }
       let step = STEP_BY_METHOD[method] ?? 'plugin.Step';
       let stepData: unknown = outcome.kind === 'value' ? outcome.value : undefined;
-      if (outcome.kind === 'fail' && this.version === '2.x') {
+      if (outcome.kind === 'fail' && kongVersion(this.version).failures === 'step-error') {
         step = 'plugin.StepError';
         stepData = outcome.message;
       }

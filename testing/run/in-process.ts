@@ -12,7 +12,7 @@ import { ErrorCodes, PdkError } from '../../pdk/errors.ts';
 import { Kong } from '../../pdk/kong.ts';
 import { phaseMethod, type Instance } from '../../server/rpc/instance.ts';
 import { FAIL_CLOSED_PHASES, type Phase } from '../../plugin/phases.ts';
-import type { HostVersion } from '../fake/call.ts';
+import type { HostVersion } from '../fake/version.ts';
 import { LuaError } from '../fake/errors.ts';
 import type { FakeKong } from '../fake/fake-kong.ts';
 import type { PhaseOutcome } from './flow.ts';
@@ -48,7 +48,7 @@ class FakeEvent implements Bridge {
       case 'value':
         return Promise.resolve(resultAsPluginSeesIt(outcome.value));
       case 'fail':
-        if (this.#version === '2.x') return Promise.reject(new PdkError(ErrorCodes.PdkCallFailed, method, outcome.message));
+        if (this.#kong.version(this.#version).failures === 'step-error') return Promise.reject(new PdkError(ErrorCodes.PdkCallFailed, method, outcome.message));
         return Promise.resolve(undefined);
       case 'exit':
         this.ended = true;

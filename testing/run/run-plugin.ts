@@ -7,7 +7,7 @@
 import { definePlugin, type PluginClass, type PluginDefinition } from '../../plugin/definition.ts';
 import { createInstance, type Instance } from '../../server/rpc/instance.ts';
 import { schemaOf } from '../../schema/index.ts';
-import type { HostVersion } from '../fake/call.ts';
+import type { HostVersion } from '../fake/version.ts';
 import { FakeKong } from '../fake/fake-kong.ts';
 import type { RequestInit, WorldInit } from '../fake/options.ts';
 import { runFlow } from './flow.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../server/process/logger.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { startServer, type RunningServer } from '../../server/start.ts';
-import type { HostVersion } from '../fake/call.ts';
+import type { HostVersion } from '../fake/version.ts';
 import { FakeKong } from '../fake/fake-kong.ts';
 import type { RequestInit } from '../fake/options.ts';
 import { KongHost, type PhaseOutcome as HostOutcome } from '../host/kong-host.ts';

@@ -53,6 +53,8 @@ export class Client {
    * Phases: certificate, rewrite, access, response, preread. In `log` it
    * reads an nginx variable, which Kong's log timer does not have: the call
    * fails there (read it in an earlier phase and keep it in `kong.ctx.shared`).
+   *
+   * @since Kong 2.3.0
    */
   getIp(): Promise<string | undefined> {
     return ask(this.#bridge, clientMethods, 'kong.client.get_ip');
@@ -64,6 +66,8 @@ export class Client {
    * Kong's `trusted_ips` (per `real_ip_header` and `real_ip_recursive`).
    *
    * Phases: certificate, rewrite, access, response, preread; fails in `log` like {@link Client.getIp}.
+   *
+   * @since Kong 2.3.0
    */
   getForwardedIp(): Promise<string | undefined> {
     return ask(this.#bridge, clientMethods, 'kong.client.get_forwarded_ip');
@@ -73,6 +77,8 @@ export class Client {
    * `kong.client.get_port()`: the remote port of the directly connected peer.
    *
    * Phases: certificate, rewrite, access, response, preread; fails in `log` like {@link Client.getIp}.
+   *
+   * @since Kong 2.3.0
    */
   getPort(): Promise<number | undefined> {
     return ask(this.#bridge, clientMethods, 'kong.client.get_port');
@@ -83,6 +89,8 @@ export class Client {
    * headers from trusted peers into account.
    *
    * Phases: certificate, rewrite, access, response, preread; fails in `log` like {@link Client.getIp}.
+   *
+   * @since Kong 2.3.0
    */
   getForwardedPort(): Promise<number | undefined> {
     return ask(this.#bridge, clientMethods, 'kong.client.get_forwarded_port');
@@ -94,6 +102,8 @@ export class Client {
    *
    * Phases: access, response, log (it reads the request context, which the
    * log timer keeps).
+   *
+   * @since Kong 2.3.0
    */
   getCredential(): Promise<Credential | undefined> {
     return ask(this.#bridge, clientMethods, 'kong.client.get_credential');
@@ -110,6 +120,8 @@ export class Client {
    * `undefined` on Kong 3.x and rejects with `PDK_CALL_FAILED` on 2.x.
    *
    * Phases: access, response, log.
+   *
+   * @since Kong 2.3.0
    */
   loadConsumer(consumerId: string, searchByUsername?: boolean): Promise<Consumer | undefined> {
     return ask(this.#bridge, clientMethods, 'kong.client.load_consumer', consumerId, searchByUsername);
@@ -121,6 +133,8 @@ export class Client {
    * Consumer).
    *
    * Phases: access, response, log.
+   *
+   * @since Kong 2.3.0
    */
   getConsumer(): Promise<Consumer | undefined> {
     return ask(this.#bridge, clientMethods, 'kong.client.get_consumer');
@@ -141,6 +155,8 @@ export class Client {
    * skips Kong's check that the call happens in `access`.
    *
    * Phases: access.
+   *
+   * @since Kong 2.3.0
    */
   authenticate(consumer: AuthenticatedEntity | null, credential?: AuthenticatedEntity | null): Promise<void> {
     if (consumer == null && credential == null) {
@@ -165,6 +181,8 @@ export class Client {
    *
    * Phases: access, response. In `log` it works only when the
    * Route has a single protocol.
+   *
+   * @since Kong 2.3.0
    */
   getProtocol(allowTerminated?: boolean): Promise<Protocol | undefined> {
     return ask(this.#bridge, clientMethods, 'kong.client.get_protocol', allowTerminated);

@@ -29,6 +29,8 @@ export class Cluster {
    * and on a database error (on 2.x the error rejects with `PDK_CALL_FAILED`).
    *
    * Phases: all.
+   *
+   * @since Kong 2.3.0
    */
   getId(): Promise<string | undefined> {
     return ask(this.#bridge, clusterMethods, 'kong.cluster.get_id');

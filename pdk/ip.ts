@@ -28,6 +28,8 @@ export class Ip {
    * it sends.
    *
    * Phases: all.
+   *
+   * @since Kong 2.3.0
    */
   isTrusted(address: string): Promise<boolean> {
     return ask(this.#bridge, ipMethods, 'kong.ip.is_trusted', address);

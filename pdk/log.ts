@@ -73,35 +73,67 @@ export class Log {
     this.#bridge = bridge;
   }
 
-  /** `kong.log.emerg(...)`: logs at `emerg` level, the most severe. */
+  /**
+   * `kong.log.emerg(...)`: logs at `emerg` level, the most severe.
+   *
+   * @since Kong 2.3.0
+   */
   emerg(...args: LogArg[]): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.emerg', ...printable(args));
   }
-  /** `kong.log.alert(...)`: logs at `alert` level. */
+  /**
+   * `kong.log.alert(...)`: logs at `alert` level.
+   *
+   * @since Kong 2.3.0
+   */
   alert(...args: LogArg[]): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.alert', ...printable(args));
   }
-  /** `kong.log.crit(...)`: logs at `crit` level. */
+  /**
+   * `kong.log.crit(...)`: logs at `crit` level.
+   *
+   * @since Kong 2.3.0
+   */
   crit(...args: LogArg[]): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.crit', ...printable(args));
   }
-  /** `kong.log.err(...)`: logs at `error` level. */
+  /**
+   * `kong.log.err(...)`: logs at `error` level.
+   *
+   * @since Kong 2.3.0
+   */
   err(...args: LogArg[]): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.err', ...printable(args));
   }
-  /** `kong.log.warn(...)`: logs at `warn` level. */
+  /**
+   * `kong.log.warn(...)`: logs at `warn` level.
+   *
+   * @since Kong 2.3.0
+   */
   warn(...args: LogArg[]): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.warn', ...printable(args));
   }
-  /** `kong.log.notice(...)`: logs at `notice` level. */
+  /**
+   * `kong.log.notice(...)`: logs at `notice` level.
+   *
+   * @since Kong 2.3.0
+   */
   notice(...args: LogArg[]): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.notice', ...printable(args));
   }
-  /** `kong.log.info(...)`: logs at `info` level (hidden at Kong's default `notice`). */
+  /**
+   * `kong.log.info(...)`: logs at `info` level (hidden at Kong's default `notice`).
+   *
+   * @since Kong 2.3.0
+   */
   info(...args: LogArg[]): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.info', ...printable(args));
   }
-  /** `kong.log.debug(...)`: logs at `debug` level. */
+  /**
+   * `kong.log.debug(...)`: logs at `debug` level.
+   *
+   * @since Kong 2.3.0
+   */
   debug(...args: LogArg[]): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.debug', ...printable(args));
   }
@@ -112,6 +144,8 @@ export class Log {
    * (`(deprecated after 2.5.0, scheduled for removal in 3.0.0)`).
    *
    * Phases: all.
+   *
+   * @since Kong 2.6.0
    */
   deprecation(message: string, info?: DeprecationInfo): Promise<void> {
     return ask(this.#bridge, logMethods, 'kong.log.deprecation', message, info);
@@ -127,6 +161,8 @@ export class Log {
    *
    * Phases: log, where the host answers from the table it saved when the
    * request ended. Earlier phases fail: Kong's function only works in `log`.
+   *
+   * @since Kong 2.3.0
    */
   serialize<T extends SerializedLog | SerializedStreamLog = SerializedLog>(): Promise<T> {
     return ask(this.#bridge, logMethods, 'kong.log.serialize') as Promise<T>;
@@ -146,6 +182,8 @@ export class Log {
    * Phases: rewrite, access, response, log. Call it before the `log` phase:
    * the `log` event runs in a timer after Kong saved the serialized table,
    * so a value set there reaches neither `serialize()` nor other plugins.
+   *
+   * @since Kong 2.3.0
    */
   setSerializeValue(key: string, value: SerializeValue, options?: SerializeValueOptions): Promise<void> {
     if (value == null) {

@@ -41,6 +41,8 @@ export class Nginx {
    * the request runs in.
    *
    * Phases: all.
+   *
+   * @since Kong 2.3.0
    */
   getSubsystem(): Promise<'http' | 'stream'> {
     return ask(this.#bridge, nginxMethods, 'kong.nginx.get_subsystem');
@@ -51,6 +53,8 @@ export class Nginx {
    * as `ngx_http_stub_status_module` reports them.
    *
    * Phases: all.
+   *
+   * @since Kong 3.0.0
    */
   getStatistics(): Promise<NginxStatistics> {
     return ask(this.#bridge, nginxMethods, 'kong.nginx.get_statistics');
@@ -63,6 +67,8 @@ export class Nginx {
    *
    * Phases: certificate, rewrite, access, response, preread. Fails in `log`:
    * the log timer has no request to read variables from.
+   *
+   * @since Kong 2.3.0
    */
   getVar(name: string): Promise<string | undefined> {
     return ask(this.#bridge, nginxMethods, 'kong.nginx.get_var', name);
@@ -74,6 +80,8 @@ export class Nginx {
    * connection, such as `TLSv1.3`, or `undefined` for plain connections.
    *
    * Phases: certificate, rewrite, access, response, preread; fails in `log`.
+   *
+   * @since Kong 2.3.0
    */
   getTls1VersionStr(): Promise<string | undefined> {
     return ask(this.#bridge, nginxMethods, 'kong.nginx.get_tls1_version_str');
@@ -86,6 +94,8 @@ export class Nginx {
    *
    * Phases: all request phases; in `log` it reads the copy of `ngx.ctx` Kong
    * saved for the log timer.
+   *
+   * @since Kong 2.3.0
    */
   getCtx<T = unknown>(key: string): Promise<T | undefined> {
     return ask(this.#bridge, nginxMethods, 'kong.nginx.get_ctx', key) as Promise<T | undefined>;
@@ -98,6 +108,8 @@ export class Nginx {
    *
    * Phases: all request phases; in `log` it writes to the saved copy, which
    * nothing else reads any more.
+   *
+   * @since Kong 2.3.0
    */
   setCtx(key: string, value: CtxValue | null | undefined): Promise<void> {
     return ask(this.#bridge, nginxMethods, 'kong.nginx.set_ctx', key, value ?? null);
@@ -110,6 +122,8 @@ export class Nginx {
    *
    * Phases: all request phases; in `log` Kong 3.1+ answers from the value it
    * saved (older versions fail there).
+   *
+   * @since Kong 2.3.0
    */
   reqStartTime(): Promise<number> {
     return ask(this.#bridge, nginxMethods, 'kong.nginx.req_start_time');

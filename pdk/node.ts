@@ -35,6 +35,8 @@ export class Node {
    * `kong.node.get_id()`: the UUID this node identifies itself with.
    *
    * Phases: all.
+   *
+   * @since Kong 2.3.0
    */
   getId(): Promise<string> {
     return ask(this.#bridge, nodeMethods, 'kong.node.get_id');
@@ -45,6 +47,8 @@ export class Node {
    * (an empty string if the system call fails).
    *
    * Phases: all.
+   *
+   * @since Kong 2.3.0
    */
   getHostname(): Promise<string> {
     return ask(this.#bridge, nodeMethods, 'kong.node.get_hostname');
@@ -59,6 +63,8 @@ export class Node {
    * unit `b`, since a nil cannot precede it on the wire.
    *
    * Phases: all.
+   *
+   * @since Kong 2.3.0
    */
   getMemoryStats(): Promise<MemoryStats<number>>;
   getMemoryStats<U extends MemoryUnit>(unit: U, scale?: number): Promise<MemoryStatsIn<U>>;

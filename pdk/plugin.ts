@@ -27,6 +27,8 @@ export class Plugin {
    * instance) that is running, as stored in the request context.
    *
    * Phases: rewrite, access, response, log.
+   *
+   * @since Kong 3.3.0
    */
   getId(): Promise<string | undefined> {
     return ask(this.#bridge, pluginMethods, 'kong.plugin.get_id');

@@ -78,6 +78,8 @@ export class Request {
    * `https` (lower case).
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getScheme(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_scheme');
@@ -88,6 +90,8 @@ export class Request {
    * request line or the `Host` header), lower case.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getHost(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_host');
@@ -98,6 +102,8 @@ export class Request {
    * listening port, or the one given by a PROXY protocol header).
    *
    * Phases: certificate, rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getPort(): Promise<number | undefined> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_port');
@@ -108,6 +114,8 @@ export class Request {
    * `X-Forwarded-Proto` when the peer is trusted (`trusted_ips`).
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getForwardedScheme(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_forwarded_scheme');
@@ -118,6 +126,8 @@ export class Request {
    * (without a port) when the peer is trusted.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getForwardedHost(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_forwarded_host');
@@ -128,6 +138,8 @@ export class Request {
    * (or the port in `X-Forwarded-Host`) when the peer is trusted.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getForwardedPort(): Promise<number | undefined> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_forwarded_port');
@@ -138,6 +150,8 @@ export class Request {
    * when the peer is trusted. Not normalized.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getForwardedPath(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_forwarded_path');
@@ -150,6 +164,8 @@ export class Request {
    * header it is only known once the router ran (`access`).
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getForwardedPrefix(): Promise<string | undefined> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_forwarded_prefix');
@@ -160,6 +176,8 @@ export class Request {
    * (`1`, `1.1`, `2`, `3`), or `undefined` if nginx does not recognize it.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getHttpVersion(): Promise<number | undefined> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_http_version');
@@ -169,6 +187,8 @@ export class Request {
    * `kong.request.get_method()`: the request method in upper case, e.g. `GET`.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getMethod(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_method');
@@ -181,6 +201,8 @@ export class Request {
    * any security decision.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getPath(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_path');
@@ -191,6 +213,8 @@ export class Request {
    * without the query string.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 3.0.0
    */
   getRawPath(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_raw_path');
@@ -201,6 +225,8 @@ export class Request {
    * query string, as sent.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getPathWithQuery(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_path_with_query');
@@ -211,6 +237,8 @@ export class Request {
    * decoded (`""` when there is none).
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getRawQuery(): Promise<string> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_raw_query');
@@ -223,6 +251,8 @@ export class Request {
    * in {@link Request.getQuery}.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getQueryArg(name: string): Promise<string | undefined> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_query_arg', name);
@@ -234,6 +264,8 @@ export class Request {
    * arguments (1 to 1000; default 100, or `lua_max_uri_args`).
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getQuery(maxArgs?: number): Promise<MultiMap> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_query', maxArgs);
@@ -245,6 +277,8 @@ export class Request {
    *
    * Phases: rewrite, access, response, log (in `log` the host answers from
    * the headers it saved, Kong 2.7+).
+   *
+   * @since Kong 2.3.0
    */
   getHeader(name: string): Promise<string | undefined> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_header', name);
@@ -257,6 +291,8 @@ export class Request {
    *
    * Phases: rewrite, access, response, log (saved headers; the limit is
    * ignored there).
+   *
+   * @since Kong 2.3.0
    */
   getHeaders(maxHeaders?: number): Promise<MultiMap> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_headers', maxHeaders);
@@ -276,6 +312,8 @@ export class Request {
    * string; either way the result is a `Uint8Array`.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getRawBody(maxAllowedFileSize?: number): Promise<Uint8Array | undefined> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_raw_body', maxAllowedFileSize);
@@ -300,6 +338,8 @@ export class Request {
    * `lua_max_post_args` was changed).
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   getBody(mimetype?: BodyMimeType | (string & {}), maxArgs?: number, maxAllowedFileSize?: number): Promise<DecodedBody | undefined> {
     const max = maxArgs ?? (maxAllowedFileSize === undefined ? undefined : DEFAULT_MAX_POST_ARGS);
@@ -316,6 +356,8 @@ export class Request {
    * request, in milliseconds since the epoch.
    *
    * Phases: rewrite, access, response, log.
+   *
+   * @since Kong 3.0.0
    */
   getStartTime(): Promise<number> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_start_time');
@@ -328,6 +370,8 @@ export class Request {
    *
    * Phases: rewrite, access, response, log (host shim, Kong 3.1+; it reads
    * the saved request context in `log`).
+   *
+   * @since Kong 3.1.0
    */
   getUriCaptures(): Promise<UriCaptures> {
     return ask(this.#bridge, requestMethods, 'kong.request.get_uri_captures');

@@ -57,6 +57,8 @@ export class Response {
    * client: the Service's, or the one Kong or a plugin set.
    *
    * Phases: response, log (host shim: the saved status in `log`, Kong 2.5+).
+   *
+   * @since Kong 2.3.0
    */
   getStatus(): Promise<number> {
     return ask(this.#bridge, responseMethods, 'kong.response.get_status');
@@ -68,6 +70,8 @@ export class Response {
    * plugins added), or `undefined`. Case-insensitive; `_` matches `-`.
    *
    * Phases: response, log (host shim: the saved headers in `log`).
+   *
+   * @since Kong 2.3.0
    */
   getHeader(name: string): Promise<string | undefined> {
     return ask(this.#bridge, responseMethods, 'kong.response.get_header', name);
@@ -81,6 +85,8 @@ export class Response {
    * Phases: response, log (host shim: the saved headers in `log`). In the
    * `response` phase this includes the Service's headers, which makes it
    * the way to list them (see {@link ServiceResponse.getHeaders}).
+   *
+   * @since Kong 2.3.0
    */
   getHeaders(maxHeaders?: number): Promise<MultiMap> {
     return ask(this.#bridge, responseMethods, 'kong.response.get_headers', maxHeaders);
@@ -92,6 +98,8 @@ export class Response {
    * Service, `error` when proxying failed or Kong hit an error.
    *
    * Phases: response, log (host shim: the saved context in `log`, Kong 2.5+).
+   *
+   * @since Kong 2.3.0
    */
   getSource(): Promise<ResponseSource> {
     return ask(this.#bridge, responseMethods, 'kong.response.get_source');
@@ -102,6 +110,8 @@ export class Response {
    * 599) of the response to the client.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   setStatus(status: number): Promise<void> {
     return ask(this.#bridge, responseMethods, 'kong.response.set_status', status);
@@ -114,6 +124,8 @@ export class Response {
    * `Transfer-Encoding`.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   setHeader(name: string, value: HeaderValue): Promise<void> {
     return ask(this.#bridge, responseMethods, 'kong.response.set_header', name, value);
@@ -124,6 +136,8 @@ export class Response {
    * response header, keeping the existing ones.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   addHeader(name: string, value: HeaderValue): Promise<void> {
     return ask(this.#bridge, responseMethods, 'kong.response.add_header', name, value);
@@ -134,6 +148,8 @@ export class Response {
    * response header.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   clearHeader(name: string): Promise<void> {
     return ask(this.#bridge, responseMethods, 'kong.response.clear_header', name);
@@ -144,6 +160,8 @@ export class Response {
    * each replacing earlier values of the same name; other headers stay.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   setHeaders(headers: HeaderMap): Promise<void> {
     return ask(this.#bridge, responseMethods, 'kong.response.set_headers', headers);
@@ -168,6 +186,8 @@ export class Response {
    * and a string body are used.
    *
    * Phases: rewrite, access, response, preread.
+   *
+   * @since Kong 2.3.0
    */
   exit(status: number, body?: ResponseBody, headers?: HeaderMap): Promise<never> {
     if (body === undefined && headers !== undefined) {
@@ -192,6 +212,8 @@ export class Response {
    * nil cannot precede the headers on the wire; the response is the same.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0
    */
   error(status: number, message?: ErrorMessage, headers?: HeaderMap): Promise<never> {
     const text = message === undefined && headers !== undefined ? defaultErrorMessage(status) : message;

@@ -30,6 +30,8 @@ export class Router {
    *
    * Phases: access, response, log (the log timer keeps the request
    * context).
+   *
+   * @since Kong 2.3.0
    */
   getRoute(): Promise<Route | undefined> {
     return ask(this.#bridge, routerMethods, 'kong.router.get_route');
@@ -40,6 +42,8 @@ export class Router {
    * to, or `undefined` for a Route without a Service.
    *
    * Phases: access, response, log.
+   *
+   * @since Kong 2.3.0
    */
   getService(): Promise<Service | undefined> {
     return ask(this.#bridge, routerMethods, 'kong.router.get_service');

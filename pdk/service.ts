@@ -53,6 +53,8 @@ export class Service {
    * servers failed to encode the `true`; MsgPack is not affected.
    *
    * Phases: access.
+   *
+   * @since Kong 2.3.0
    */
   setUpstream(host: string): Promise<boolean> {
     return ask(this.#bridge, serviceMethods, 'kong.service.set_upstream', host);
@@ -64,6 +66,8 @@ export class Service {
    * its retries and health checks.
    *
    * Phases: rewrite, access, preread.
+   *
+   * @since Kong 2.3.0
    */
   setTarget(host: string, port: number): Promise<void> {
     return ask(this.#bridge, serviceMethods, 'kong.service.set_target', host, port);
@@ -75,6 +79,8 @@ export class Service {
    * the Service's setting.
    *
    * Phases: access.
+   *
+   * @since Kong 3.8.0
    */
   setRetries(retries: number): Promise<void> {
     return ask(this.#bridge, serviceMethods, 'kong.service.set_retries', retries);
@@ -85,6 +91,8 @@ export class Service {
    * timeouts for this request, in milliseconds (integers 1 to 2147483646).
    *
    * Phases: access.
+   *
+   * @since Kong 3.8.0
    */
   setTimeouts(connectTimeout: number, writeTimeout: number, readTimeout: number): Promise<void> {
     return ask(this.#bridge, serviceMethods, 'kong.service.set_timeouts', connectTimeout, writeTimeout, readTimeout);
@@ -97,6 +105,8 @@ export class Service {
    * `ca_certificates`). `true` on success, `false` on failure.
    *
    * Phases: rewrite, access, preread.
+   *
+   * @since Kong 2.3.0 (http), 3.2.0 (stream)
    */
   setTlsVerify(on: boolean): Promise<boolean> {
     return ask(this.#bridge, serviceMethods, 'kong.service.set_tls_verify', on);
@@ -108,6 +118,8 @@ export class Service {
    * be on). `true` on success, `false` on failure.
    *
    * Phases: rewrite, access, preread.
+   *
+   * @since Kong 2.3.0 (http), 3.2.0 (stream)
    */
   setTlsVerifyDepth(depth: number): Promise<boolean> {
     return ask(this.#bridge, serviceMethods, 'kong.service.set_tls_verify_depth', depth);

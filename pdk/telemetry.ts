@@ -48,6 +48,8 @@ export class Telemetry {
    * precede `attributes` on the wire.
    *
    * Phases: rewrite, access, response, log.
+   *
+   * @since Kong 3.8.0
    */
   log(pluginName: string, pluginConfig: TelemetryPluginConfig, messageType: string, message?: string, attributes?: TelemetryAttributes): Promise<boolean> {
     const text = message === undefined && attributes !== undefined ? '' : message;

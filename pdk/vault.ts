@@ -45,6 +45,8 @@ export class Vault {
    * lost on 3.x; 2.x rejects with `PDK_CALL_FAILED`).
    *
    * Phases: all.
+   *
+   * @since Kong 2.8.0
    */
   get(reference: string): Promise<string | undefined> {
     return ask(this.#bridge, vaultMethods, 'kong.vault.get', reference);
@@ -55,6 +57,8 @@ export class Vault {
    * a reference (`{vault://` … `}`); it is not resolved.
    *
    * Phases: all.
+   *
+   * @since Kong 2.8.0
    */
   isReference(reference: string): Promise<boolean> {
     return ask(this.#bridge, vaultMethods, 'kong.vault.is_reference', reference);
@@ -66,6 +70,8 @@ export class Vault {
    * not a valid reference.
    *
    * Phases: all.
+   *
+   * @since Kong 2.8.0
    */
   parseReference(reference: string): Promise<VaultReference | undefined> {
     return ask(this.#bridge, vaultMethods, 'kong.vault.parse_reference', reference);
@@ -79,6 +85,8 @@ export class Vault {
    * back; `options` itself is not modified.
    *
    * Phases: all.
+   *
+   * @since Kong 3.4.0
    */
   update<T extends VaultOptions>(options: T): Promise<T | undefined> {
     return ask(this.#bridge, vaultMethods, 'kong.vault.update', options) as Promise<T | undefined>;
@@ -89,6 +97,8 @@ export class Vault {
    * and schedules a rotation of all secrets.
    *
    * Phases: all.
+   *
+   * @since Kong 3.3.0
    */
   flush(): Promise<void> {
     return ask(this.#bridge, vaultMethods, 'kong.vault.flush');
@@ -99,6 +109,8 @@ export class Vault {
    * and values of `input` (recursively), so that later lookups hit the cache.
    *
    * Phases: all.
+   *
+   * @since Kong 3.5.0
    */
   warmup(input: VaultWarmupInput): Promise<void> {
     return ask(this.#bridge, vaultMethods, 'kong.vault.warmup', input);

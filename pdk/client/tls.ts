@@ -40,6 +40,8 @@ export class ClientTls {
    * cannot be sent over RPC, so no CA names are hinted to the client.
    *
    * Phases: certificate.
+   *
+   * @since Kong 2.3.0 (http only)
    */
   requestClientCertificate(): Promise<boolean> {
     return ask(this.#bridge, clientTlsMethods, 'kong.client.tls.request_client_certificate');
@@ -51,6 +53,8 @@ export class ClientTls {
    * handshake (and presents its certificate again). `true` on success.
    *
    * Phases: certificate.
+   *
+   * @since Kong 2.3.0 (http only)
    */
   disableSessionReuse(): Promise<boolean> {
     return ask(this.#bridge, clientTlsMethods, 'kong.client.tls.disable_session_reuse');
@@ -62,6 +66,8 @@ export class ClientTls {
    * when the client presented none (or on error).
    *
    * Phases: rewrite, access, response, log.
+   *
+   * @since Kong 2.3.0 (http only)
    */
   getFullClientCertificateChain(): Promise<string | undefined> {
     return ask(this.#bridge, clientTlsMethods, 'kong.client.tls.get_full_client_certificate_chain');
@@ -75,6 +81,8 @@ export class ClientTls {
    * any other value than `SUCCESS`, `NONE` or `FAILED:<reason>`.
    *
    * Phases: rewrite, access, response.
+   *
+   * @since Kong 2.3.0 (http only)
    */
   setClientVerify(verify: ClientVerify): Promise<void> {
     return ask(this.#bridge, clientTlsMethods, 'kong.client.tls.set_client_verify', verify);

@@ -35,12 +35,18 @@ export class CtxShared {
   /**
    * `kong.ctx.shared[key]`: the value stored under `key`, or `undefined`.
    * Note that an empty Lua table arrives as an empty array.
+   *
+   * @since Kong 2.3.0
    */
   get<T = unknown>(key: string): Promise<T | undefined> {
     return ask(this.#bridge, ctxSharedMethods, 'kong.ctx.shared.get', key) as Promise<T | undefined>;
   }
 
-  /** `kong.ctx.shared[key] = value`; `null` or `undefined` removes the key. */
+  /**
+   * `kong.ctx.shared[key] = value`; `null` or `undefined` removes the key.
+   *
+   * @since Kong 2.3.0
+   */
   set(key: string, value: SharedValue | null | undefined): Promise<void> {
     return ask(this.#bridge, ctxSharedMethods, 'kong.ctx.shared.set', key, value ?? null);
   }

@@ -71,6 +71,8 @@ export class ServiceRequest {
    * request.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   enableBuffering(): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.enable_buffering');
@@ -81,6 +83,8 @@ export class ServiceRequest {
    * `http` or `https`.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setScheme(scheme: 'http' | 'https'): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_scheme', scheme);
@@ -92,6 +96,8 @@ export class ServiceRequest {
    * needs it; UTF-8 is allowed.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setPath(path: string): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_path', path);
@@ -102,6 +108,8 @@ export class ServiceRequest {
    * `?`) sent to the Service, used as is.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setRawQuery(query: string): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_raw_query', query);
@@ -112,6 +120,8 @@ export class ServiceRequest {
    * Service (upper case; one of the methods nginx can proxy).
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setMethod(method: UpstreamMethod): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_method', method);
@@ -123,6 +133,8 @@ export class ServiceRequest {
    * flag without value, an array repeats the name).
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setQuery(args: QueryArgs): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_query', args);
@@ -133,6 +145,8 @@ export class ServiceRequest {
    * of a query argument, keeping the order of the others.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 3.9.0
    */
   clearQueryArg(name: string): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.clear_query_arg', name);
@@ -144,6 +158,8 @@ export class ServiceRequest {
    * and SNI; `:authority` works only for gRPC Services.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setHeader(name: string, value: HeaderValue): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_header', name, value);
@@ -154,6 +170,8 @@ export class ServiceRequest {
    * of a request header, keeping the existing ones.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   addHeader(name: string, value: HeaderValue): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.add_header', name, value);
@@ -164,6 +182,8 @@ export class ServiceRequest {
    * request header (no error when there is none).
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   clearHeader(name: string): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.clear_header', name);
@@ -175,6 +195,8 @@ export class ServiceRequest {
    * stay. `Host` also sets the upstream host.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setHeaders(headers: HeaderMap): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_headers', headers);
@@ -186,6 +208,8 @@ export class ServiceRequest {
    * as msgpack bin, so binary bodies arrive intact.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setRawBody(body: string | Uint8Array): Promise<void> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_raw_body', body);
@@ -201,6 +225,8 @@ export class ServiceRequest {
    * aborts the event.
    *
    * Phases: rewrite, access.
+   *
+   * @since Kong 2.3.0
    */
   setBody(args: BodyArgs, mimetype?: BodyMimeType | (string & {})): Promise<boolean> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.set_body', args, mimetype);
@@ -212,7 +238,10 @@ export class ServiceRequest {
    * success.
    *
    * Phases: preread. Kong also allows `balancer`, which external plugins do
-   * not run in; for http requests the call therefore always fails.
+   * not run in; for http requests the call therefore always fails (and no
+   * Kong release defines it for http: only master after 3.9.3 does).
+   *
+   * @since Kong master (http), 2.3.0 (stream)
    */
   disableTls(): Promise<boolean> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.disable_tls');
@@ -220,10 +249,14 @@ export class ServiceRequest {
 
   /**
    * `kong.service.request.enable_tls()` (undocumented by Kong; http only):
-   * use TLS to the Service. Kong allows it only in `balancer` (and
-   * `preread`, which http has not), phases no external plugin runs in, so
-   * over RPC it fails; use {@link ServiceRequest.setScheme} with `https`.
-   * Bound for completeness.
+   * use TLS to the Service. **No Kong release has it**: it exists only on
+   * Kong's master branch after 3.9.3, so on every release Kong logs "could
+   * not find pdk method" and the promise resolves with `undefined`. Where it
+   * exists Kong allows it only in `balancer` (and `preread`, which http has
+   * not), phases no external plugin runs in, so over RPC it fails; use
+   * {@link ServiceRequest.setScheme} with `https`. Bound for completeness.
+   *
+   * @since Kong master (http only)
    */
   enableTls(): Promise<boolean> {
     return ask(this.#bridge, serviceRequestMethods, 'kong.service.request.enable_tls');

@@ -38,6 +38,8 @@ export class ServiceResponse {
    *
    * Phases: response, log (in `log` only with buffered proxying; otherwise
    * it reads an nginx variable the log timer does not have).
+   *
+   * @since Kong 2.3.0
    */
   getStatus(): Promise<number | undefined> {
     return ask(this.#bridge, serviceResponseMethods, 'kong.service.response.get_status');
@@ -56,6 +58,8 @@ export class ServiceResponse {
    * `log` timer does not have.
    *
    * Phases: response (see caveat).
+   *
+   * @since Kong 2.3.0
    */
   getHeaders(maxHeaders?: number): Promise<MultiMap> {
     return ask(this.#bridge, serviceResponseMethods, 'kong.service.response.get_headers', maxHeaders);
@@ -67,6 +71,8 @@ export class ServiceResponse {
    * `undefined`.
    *
    * Phases: response, log (in `log` only with buffered proxying).
+   *
+   * @since Kong 2.3.0
    */
   getHeader(name: string): Promise<string | undefined> {
     return ask(this.#bridge, serviceResponseMethods, 'kong.service.response.get_header', name);
@@ -79,6 +85,8 @@ export class ServiceResponse {
    *
    * Phases: response, log (Kong keeps the buffered body in the request
    * context the log timer copies).
+   *
+   * @since Kong 2.3.0
    */
   getRawBody(): Promise<Uint8Array | undefined> {
     return ask(this.#bridge, serviceResponseMethods, 'kong.service.response.get_raw_body');
@@ -97,6 +105,8 @@ export class ServiceResponse {
    * since a nil cannot precede `maxArgs` on the wire.
    *
    * Phases: response, log.
+   *
+   * @since Kong 2.3.0
    */
   getBody(mimetype?: BodyMimeType | (string & {}), maxArgs?: number): Promise<DecodedBody | undefined> {
     if (mimetype !== undefined || maxArgs === undefined) {

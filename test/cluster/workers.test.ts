@@ -206,7 +206,7 @@ describe('--workers', () => {
     const plugin = join(directory, 'solo.mjs');
     writeFileSync(
       plugin,
-      `import { Config, serve } from ${JSON.stringify(join(root, 'server', 'index.js'))};\n` +
+      `import { Config, serve } from ${JSON.stringify(join(root, 'plugin', 'index.js'))};\n` +
         `class Solo extends Config({}) { access() {} }\n` +
         `serve(Solo, { name: 'solo', version: '1.0.0', priority: 1, singleProcess: true });\n`,
     );
@@ -223,7 +223,7 @@ describe('--workers', () => {
     // Throws only in processes forked with an IPC channel: the workers, not the primary.
     writeFileSync(
       plugin,
-      `import { Config, serve } from ${JSON.stringify(join(root, 'server', 'index.js'))};\n` +
+      `import { Config, serve } from ${JSON.stringify(join(root, 'plugin', 'index.js'))};\n` +
         `if (process.send !== undefined) throw new Error('cannot start here');\n` +
         `class Broken extends Config({}) { access() {} }\n` +
         `serve(Broken, { name: 'broken', version: '1.0.0', priority: 1 });\n`,
@@ -246,7 +246,7 @@ describe('--workers', () => {
     const write = (greeting: string): void =>
       writeFileSync(
         plugin,
-        `import { Config, field, serve } from ${JSON.stringify(join(root, 'server', 'index.js'))};\n` +
+        `import { Config, field, serve } from ${JSON.stringify(join(root, 'plugin', 'index.js'))};\n` +
           `class Greet extends Config({}) { async access(kong) { await kong.response.setHeader('x-greet', ${JSON.stringify(greeting)}); } }\n` +
           `serve(Greet, { name: 'greet', version: '1.0.0', priority: 1 });\n`,
       );

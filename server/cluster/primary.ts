@@ -16,7 +16,8 @@ import { rmSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { manageProcess } from '../process/lifecycle.ts';
-import { listenUnix, type ListenOptions } from '../wire/listener.ts';
+import type { ServerSettings } from '../settings.ts';
+import { listenUnix } from '../wire/listener.ts';
 import { hostSharedStore } from '../shared/transport.ts';
 import { Hub } from './hub.ts';
 import type { PrimaryMessage } from './messages.ts';
@@ -25,15 +26,12 @@ import { WORKER_ENV, type WorkerIdentity } from './role.ts';
 
 /** Options of {@link runPrimary}. */
 export interface PrimaryOptions {
-  readonly workers: number;
+  /** The server's settings: `settings.workers` workers, each run with these settings. */
+  readonly settings: ServerSettings;
   readonly sockets: readonly string[];
   /** Names of the plugins served, for the logs. */
   readonly plugins: readonly string[];
   readonly logger: Logger;
-  readonly listen: ListenOptions;
-  /** How long SIGTERM waits for the events running in every worker. */
-  readonly graceMs: number;
-  readonly watchParent: boolean;
   /** Pass SIGHUP on to the workers (they reload their plugin code). */
   readonly reloadable: boolean;
   readonly beforeExit?: () => void;
@@ -73,10 +71,10 @@ interface Waiting {
 export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const program = process.argv[1];
   if (program === undefined) throw new Error('--workers needs a program file to start the workers from');
-  const { logger } = options;
+  const { logger, settings } = options;
   const peers = createPeerDirectory(logger);
   const hub = new Hub(logger, hostSharedStore());
-  const workers: WorkerState[] = Array.from({ length: options.workers }, (_, slot) => ({
+  const workers: WorkerState[] = Array.from({ length: settings.workers }, (_, slot) => ({
     slot,
     child: undefined,
     ready: false,
@@ -163,7 +161,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   waitingSweep.unref();
 
   const spawn = (worker: WorkerState): void => {
-    const identity: WorkerIdentity = { slot: worker.slot, workers: workers.length, peers, primary: process.pid };
+    const identity: WorkerIdentity = { slot: worker.slot, peers, primary: process.pid, settings };
     const child = fork(program, process.argv.slice(2), {
       execArgv: process.execArgv,
       env: { ...process.env, [WORKER_ENV]: JSON.stringify(identity) },
@@ -265,7 +263,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       socket.on('error', () => undefined);
       handOver(socket);
     };
-    for (const path of options.sockets) listeners.push(await listenUnix(path, accept, { ...options.listen, pauseOnConnect: true }));
+    for (const path of options.sockets) listeners.push(await listenUnix(path, accept, { socketMode: settings.socketMode, allowInsecureSocketDir: settings.allowInsecureSocketDir, pauseOnConnect: true }));
   } catch (error) {
     removePeers();
     throw error;
@@ -288,8 +286,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     logger,
     liveEvents: () => live().length,
     liveName: 'liveWorkers',
-    graceMs: options.graceMs,
-    watchParent: options.watchParent,
+    shutdownGraceMs: settings.shutdownGraceMs,
+    watchParent: settings.watchParent,
     onStop: () => {
       stopping = true;
       drain();

@@ -91,7 +91,7 @@ export class WorkerNode {
         (socket) => {
           node.#track(new Connection(socket, node.server, options.logger, { announcePid: false, maxMessageBytes: options.maxMessageBytes }).socket);
         },
-        { mode: 0o600 },
+        { socketMode: 0o600 },
       );
     } catch (error) {
       node.server.close();

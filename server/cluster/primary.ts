@@ -1,8 +1,8 @@
 /**
  * The primary of a multi-process plugin server (`--workers N`): it listens
  * on Kong's sockets and wires together the parts that do the work:
- * - the worker pool (worker-pool.ts) starts the workers, and starts them
- *   again when they exit;
+ * - the worker pool (worker-pool.ts) starts the workers (forks of this
+ *   program, forked-worker.ts), and starts them again when they exit;
  * - the connection dispatcher (dispatcher.ts) hands every accepted
  *   connection to a worker (the primary never reads a byte of it);
  * - the hub (hub.ts) relays the rare control messages between workers.
@@ -15,7 +15,6 @@
  *
  * @module
  */
-import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -26,9 +25,10 @@ import { hostSharedStore } from '../shared/transport.ts';
 import { ConnectionDispatcher } from './dispatcher.ts';
 import { Hub } from './hub.ts';
 import { isControlMessage } from './messages.ts';
+import { forkWorkers } from './forked-worker.ts';
 import { createPeerDirectory } from './peer-directory.ts';
 import { WORKER_ENV, type WorkerIdentity } from './role.ts';
-import { WorkerPool, type WorkerLauncher } from './worker-pool.ts';
+import { WorkerPool } from './worker-pool.ts';
 
 /** Options of {@link runPrimary}. */
 export interface PrimaryOptions {
@@ -55,7 +55,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const hub = new Hub(logger, hostSharedStore());
   const pool: WorkerPool = new WorkerPool({
     size: settings.workers,
-    launcher: forkWorkers(program, (slot) => ({ slot, peers, primary: process.pid, settings })),
+    // Each worker runs this program with the same arguments, told who it is through the environment.
+    launcher: forkWorkers({
+      program,
+      args: process.argv.slice(2),
+      environment: (slot) => ({ [WORKER_ENV]: JSON.stringify({ slot, peers, primary: process.pid, settings } satisfies WorkerIdentity) }),
+    }),
     logger,
     events: {
       started: (slot) => dispatcher.workerStarted(slot),
@@ -143,40 +148,4 @@ function manageServer(pool: WorkerPool, hub: Hub, options: PrimaryOptions, remov
       pool.signalAll('SIGHUP');
     });
   }
-}
-
-/** Starts each worker as a fork of this program with the same arguments, told its identity through the environment. */
-function forkWorkers(program: string, identity: (slot: number) => WorkerIdentity): WorkerLauncher {
-  return {
-    launch(slot, events) {
-      const child = fork(program, process.argv.slice(2), {
-        execArgv: process.execArgv,
-        env: { ...process.env, [WORKER_ENV]: JSON.stringify(identity(slot)) },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        serialization: 'json',
-      });
-      child.on('message', (message: unknown) => events.message(message));
-      child.on('error', (error) => events.error(error));
-      child.once('disconnect', () => events.disconnect());
-      child.once('exit', (code, signal) => events.exit(code, signal));
-      return {
-        get pid() {
-          return child.pid;
-        },
-        get connected() {
-          return child.connected;
-        },
-        get running() {
-          return child.exitCode === null && child.signalCode === null;
-        },
-        send(message, socket, done) {
-          if (socket === undefined) child.send(message, undefined, {}, done);
-          else child.send(message, socket, { keepOpen: false }, done);
-        },
-        kill(signal) {
-          child.kill(signal);
-        },
-      };
-    },
-  };
 }

@@ -4,11 +4,12 @@
  *
  * @module
  */
-export { startServer, type RunningServer, type StartOptions } from './start.ts';
+export { startServer, type ListenOptions, type RunningServer, type StartOptions } from './start.ts';
+export type { ServerSettings } from './settings.ts';
 export { serveOrExit, type ServeRequest } from './process/serve-process.ts';
 export { addServerOptions, type ServerCliOptions } from './process/options.ts';
 export { PluginServer, type PluginServerOptions } from './rpc/plugin-server.ts';
-export { SocketPathError, type ListenOptions } from './wire/listener.ts';
+export { SocketPathError } from './wire/listener.ts';
 export { createLogger, silentLogger, type LogLevel, type Logger } from './process/logger.ts';
 export { loadPlugins, type LoadedPlugin } from './modules/loader.ts';
 export { hostPlugins, declaredPlugins, clearDeclaredPlugins } from '../plugin/serve.ts';

@@ -6,21 +6,40 @@
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Connection } from './wire/connection.ts';
-import { listenUnix, type ListenOptions } from './wire/listener.ts';
+import { listenUnix, type UnixListenOptions } from './wire/listener.ts';
 import { PluginServer, type PluginServerOptions } from './rpc/plugin-server.ts';
+import { serverSettings, type ServerSettings } from './settings.ts';
 import type { PluginDefinition } from '../plugin/definition.ts';
 
-/** Options of {@link startServer}. */
-export interface StartOptions extends ListenOptions, Omit<PluginServerOptions, 'logger'> {
+/**
+ * How {@link startServer} listens: the options of the socket, and the names
+ * two of them had before {@link ServerSettings}.
+ */
+export interface ListenOptions extends UnixListenOptions {
+  /** @deprecated The old name of `socketMode`, still honoured. */
+  readonly mode?: number;
+  /** @deprecated The old name of `allowInsecureSocketDir`, still honoured. */
+  readonly allowInsecureDirectory?: boolean;
+}
+
+/**
+ * The settings {@link startServer} serves with. The others (`workers`,
+ * `shutdownGraceMs`, `watchParent`) are about the process, which
+ * `serveOrExit` manages.
+ */
+export type ServingSettings = Pick<ServerSettings, 'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid'>;
+
+/** What a server serves, besides its settings. */
+export interface ServedPlugins {
   /** The plugins to serve. */
   readonly plugins: readonly PluginDefinition[];
   /** Socket paths to listen on; each serves every plugin. */
   readonly sockets: readonly string[];
   readonly logger: Logger;
-  /** Largest message accepted from Kong, in bytes. Defaults to 128 MiB. */
-  readonly maxMessageBytes?: number;
-  /** Send `[2,"serverPid",pid]` on each new connection. Defaults to `true`. */
-  readonly announcePid?: boolean;
+}
+
+/** Options of {@link startServer}: settings left out take their defaults. */
+export interface StartOptions extends ServedPlugins, ListenOptions, Partial<ServingSettings>, Omit<PluginServerOptions, 'logger'> {
   /** The pid to announce. Defaults to `process.pid`. */
   readonly pid?: number;
   /**
@@ -44,20 +63,63 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts serving `plugins` on `sockets`. */
+/**
+ * Starts serving `plugins` on `sockets`.
+ * @throws {@link TypeError} (as a rejection) when a setting has a value it
+ *   cannot take, or a setting is given under both its names.
+ */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
+  return startWithSettings(options, settingsOf(options));
+}
+
+/** The settings that {@link startServer}'s options ask for. */
+function settingsOf(options: StartOptions): ServerSettings {
+  return serverSettings({
+    eventTimeoutMs: options.eventTimeoutMs,
+    maxMessageBytes: options.maxMessageBytes,
+    socketMode: either(options, 'socketMode', 'mode'),
+    allowInsecureSocketDir: either(options, 'allowInsecureSocketDir', 'allowInsecureDirectory'),
+    announcePid: options.announcePid,
+  });
+}
+
+/** A setting given under its name or its deprecated one, not both. */
+function either<K extends keyof StartOptions>(options: StartOptions, name: K, oldName: keyof StartOptions): StartOptions[K] {
+  const value = options[name];
+  const old = options[oldName] as StartOptions[K];
+  if (value !== undefined && old !== undefined && value !== old) {
+    throw new TypeError(`startServer got both ${String(name)} and ${String(oldName)} (its old name) with different values; give ${String(name)} only`);
+  }
+  return value ?? old;
+}
+
+/** {@link StartOptions} but the settings. */
+type ServerSetup = Omit<StartOptions, keyof ServingSettings | 'mode' | 'allowInsecureDirectory'>;
+
+/**
+ * Starts serving with settings built already (`serveOrExit` serving from
+ * one process). `options`' own settings, if any, are not read.
+ */
+export async function startWithSettings(options: ServerSetup, settings: ServerSettings): Promise<RunningServer> {
   const { logger } = options;
-  const server = new PluginServer(options.plugins, options);
+  const server = new PluginServer(options.plugins, { ...options, eventTimeoutMs: settings.eventTimeoutMs });
   const sockets = new Set<Socket>();
-  const connectionOptions = { announcePid: options.announcePid, pid: options.pid, maxMessageBytes: options.maxMessageBytes, readInPlace: options.readInPlace };
+  const connectionOptions = { announcePid: settings.announcePid, pid: options.pid, maxMessageBytes: settings.maxMessageBytes, readInPlace: options.readInPlace };
   const accept = (accepted: Socket): void => {
     const { socket } = new Connection(accepted, server, logger, connectionOptions);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
+  const listenOptions: UnixListenOptions = {
+    socketMode: settings.socketMode,
+    allowInsecureSocketDir: settings.allowInsecureSocketDir,
+    createDirectory: options.createDirectory,
+    backlog: options.backlog,
+    pauseOnConnect: options.pauseOnConnect,
+  };
   const listeners: Server[] = [];
   try {
-    for (const path of options.sockets) listeners.push(await listenUnix(path, accept, options));
+    for (const path of options.sockets) listeners.push(await listenUnix(path, accept, listenOptions));
   } catch (error) {
     server.close();
     await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));

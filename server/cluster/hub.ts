@@ -12,7 +12,8 @@
 import type { Logger } from 'pino';
 import { ownerSlot } from '../rpc/ids.ts';
 import type { SharedStoreHost } from '../shared/transport.ts';
-import { isControlMessage, type InstanceRecord, type PrimaryMessage } from './messages.ts';
+import type { InstanceRecord } from '../rpc/instance.ts';
+import { isControlMessage, type PrimaryMessage } from './messages.ts';
 
 /** Sends to one worker. */
 export interface WorkerPort {

@@ -9,15 +9,8 @@
  *
  * @module
  */
+import type { InstanceRecord } from '../rpc/instance.ts';
 import type { SharedRequest, SharedResult } from '../shared/store.ts';
-/** What the origin worker knows of an instance: enough to build a replica. */
-export interface InstanceRecord {
-  readonly name: string;
-  /** The config JSON exactly as Kong sent it. */
-  readonly configJson: unknown;
-  /** Seconds since the epoch when Kong started the instance. */
-  readonly startTime: number;
-}
 
 /** Worker → primary. */
 export type WorkerMessage =

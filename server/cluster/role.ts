@@ -6,19 +6,21 @@
  *
  * @module
  */
+import { serverSettings, type ServerSettings } from '../settings.ts';
 
 /** Environment variable that marks a worker process. */
 export const WORKER_ENV = 'TSPDK_WORKER';
 
 /** What a worker learns from its primary at start. */
 export interface WorkerIdentity {
-  /** This worker's slot, 0 … workers-1. */
+  /** This worker's slot, 0 … `settings.workers`-1. */
   readonly slot: number;
-  readonly workers: number;
   /** The private directory of the peer sockets. */
   readonly peers: string;
   /** The primary's pid: the one Kong is told about. */
   readonly primary: number;
+  /** The primary's settings: the whole server runs with them. */
+  readonly settings: ServerSettings;
 }
 
 let identity: WorkerIdentity | null | undefined;
@@ -48,11 +50,17 @@ function readIdentity(): WorkerIdentity | null {
     parsed = undefined;
   }
   const value = (parsed ?? {}) as Partial<Record<keyof WorkerIdentity, unknown>>;
-  const { slot, workers, peers, primary } = value;
-  if (!isIndex(slot) || !isIndex(workers) || slot >= workers || typeof peers !== 'string' || !isIndex(primary)) {
+  const { slot, peers, primary } = value;
+  let settings: ServerSettings | undefined;
+  try {
+    settings = typeof value.settings === 'object' && value.settings !== null ? serverSettings(value.settings) : undefined;
+  } catch {
+    settings = undefined;
+  }
+  if (settings === undefined || !isIndex(slot) || slot >= settings.workers || typeof peers !== 'string' || !isIndex(primary)) {
     throw new Error(`${WORKER_ENV} is malformed: ${raw.slice(0, 200)}`);
   }
-  return { slot, workers, peers, primary };
+  return { slot, peers, primary, settings };
 }
 
 function isIndex(value: unknown): value is number {

@@ -18,7 +18,8 @@ import type { PluginDefinition } from '../../plugin/definition.ts';
 import { SharedErrorCodes, type SharedRequest, type SharedResult } from '../shared/store.ts';
 import type { SharedTransport } from '../shared/transport.ts';
 import { StepForwarder } from './forwarder.ts';
-import { isControlMessage, type InstanceRecord, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+import type { InstanceRecord } from '../rpc/instance.ts';
+import { isControlMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 
 /** Sends to the primary. */
 export interface ControlPort {
@@ -90,7 +91,7 @@ export class WorkerNode {
         (socket) => {
           node.#track(new Connection(socket, node.server, options.logger, { announcePid: false, maxMessageBytes: options.maxMessageBytes }).socket);
         },
-        { mode: 0o600 },
+        { socketMode: 0o600 },
       );
     } catch (error) {
       node.server.close();

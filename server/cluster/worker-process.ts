@@ -8,7 +8,6 @@ import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { installCrashGuards, manageProcess } from '../process/lifecycle.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
-import type { ServerCliOptions } from '../process/options.ts';
 import { setSharedTransport } from '../shared/transport.ts';
 import type { RunningServer } from '../start.ts';
 import { isControlMessage, type WorkerMessage } from './messages.ts';
@@ -20,28 +19,24 @@ function sendToPrimary(message: WorkerMessage): void {
   if (process.connected) process.send?.(message, undefined, {}, () => undefined);
 }
 
-/** Runs this process as worker `identity.slot`; resolves once it is ready. */
-export async function runWorker(
-  identity: WorkerIdentity,
-  plugins: readonly PluginDefinition[],
-  baseLogger: Logger,
-  options: ServerCliOptions,
-): Promise<RunningServer> {
+/** Runs this process as worker `identity.slot`, with its primary's settings; resolves once it is ready. */
+export async function runWorker(identity: WorkerIdentity, plugins: readonly PluginDefinition[], baseLogger: Logger): Promise<RunningServer> {
+  const { settings } = identity;
   const logger = baseLogger.child({ worker: identity.slot });
   installCrashGuards(logger);
   let node: WorkerNode;
   try {
     node = await WorkerNode.start({
       slot: identity.slot,
-      workers: identity.workers,
+      workers: settings.workers,
       plugins,
       logger,
       control: { send: sendToPrimary },
       peerDirectory: identity.peers,
       pid: identity.primary,
-      announcePid: options.serverPid,
-      maxMessageBytes: options.maxMessageSize,
-      eventTimeoutMs: options.eventTimeout,
+      announcePid: settings.announcePid,
+      maxMessageBytes: settings.maxMessageBytes,
+      eventTimeoutMs: settings.eventTimeoutMs,
     });
   } catch (error) {
     // Exiting tells the primary: a first start that fails fails the server, a respawn is retried later.
@@ -59,7 +54,7 @@ export async function runWorker(
     node.receive(message);
   });
   node.announceReady();
-  manageProcess({ logger, liveEvents: () => node.server.liveEvents, graceMs: options.shutdownGrace, watchParent: false });
+  manageProcess({ logger, liveEvents: () => node.server.liveEvents, shutdownGraceMs: settings.shutdownGraceMs, watchParent: false });
   // The primary is gone without stopping its workers first (killed, crashed, or
   // orphaned and exiting): to Kong the server is one process, so the whole
   // server goes, as a single process would. A SIGTERM to the primary is the

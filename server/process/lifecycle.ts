@@ -12,9 +12,9 @@ export interface LifecycleOptions {
   readonly logger: Logger;
   /** Events still running; SIGTERM waits until this is 0 or the grace period ends. */
   readonly liveEvents: () => number;
-  /** How long SIGTERM waits for running events. Defaults to 5,000 ms. */
-  readonly graceMs?: number;
-  /** Exit when the parent process changes (Kong's worker died). Defaults to `true`. */
+  /** How long SIGTERM waits for running events (the server setting). Defaults to 5,000 ms. */
+  readonly shutdownGraceMs?: number;
+  /** Exit when the parent process changes (Kong's worker died; the server setting). Defaults to `true`. */
   readonly watchParent?: boolean;
   /** How often the parent is checked. Defaults to 1,000 ms. */
   readonly parentCheckMs?: number;
@@ -69,7 +69,7 @@ export function ignoreHangups(logger: Logger): void {
 /** Installs SIGTERM/SIGINT handling and the orphan watchdog. */
 export function manageProcess(options: LifecycleOptions): ProcessControl {
   const { logger } = options;
-  const graceMs = options.graceMs ?? 5000;
+  const shutdownGraceMs = options.shutdownGraceMs ?? 5000;
   let stopping = false;
   const exit = (code: number): void => {
     options.beforeExit?.();
@@ -85,7 +85,7 @@ export function manageProcess(options: LifecycleOptions): ProcessControl {
     const name = options.liveName ?? 'liveEvents';
     logger.info({ signal, [name]: live }, 'stopping');
     if (live === 0) return exit(0);
-    const deadline = Date.now() + graceMs;
+    const deadline = Date.now() + shutdownGraceMs;
     const timer = setInterval(() => {
       const left = options.liveEvents();
       if (left === 0 || Date.now() >= deadline) {

@@ -1,15 +1,20 @@
 /**
  * The command-line options every server mode shares (a standalone plugin
- * file and `tspdk serve`) and their parsers. Light on purpose: `-dump` parses
- * them without loading the server.
+ * file and `tspdk serve`), their parsers, and the {@link ServerSettings} they
+ * make. Light on purpose: `-dump` parses them without loading the server.
  *
  * @module
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_SERVER_SETTINGS, MAX_WORKERS, serverSettings, type ServerSettings } from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 
-/** Parsed values of the shared server options. */
+/**
+ * The shared server options as commander parses them (named after the flags,
+ * without units): {@link settingsFromCommandLine} makes them
+ * {@link ServerSettings}.
+ */
 export interface ServerCliOptions {
   readonly logLevel: LogLevel;
   readonly eventTimeout: number;
@@ -35,9 +40,6 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'no-server-pid',
   'workers',
 ];
-
-/** Most workers one server may have (ids encode the worker in 6 bits). */
-export const MAX_WORKERS = 64;
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
 export function workerCount(value: string): number {
@@ -69,20 +71,52 @@ export function octalMode(value: string): number {
   return parseInt(value, 8);
 }
 
+const DEFAULTS = DEFAULT_SERVER_SETTINGS;
+
 /** Adds the shared server options to `command`. */
 export function addServerOptions(command: Command): Command {
   return command
     .addOption(new Option('--log-level <level>', 'log level of the JSON lines on stderr').choices(LOG_LEVELS).default('info'))
-    .option('--event-timeout <ms>', 'longest a phase may keep Kong waiting before it fails', positiveInteger, 50_000)
-    .option('--max-message-size <bytes>', 'largest message accepted from Kong', positiveInteger, 128 * 1024 * 1024)
-    .addOption(new Option('--socket-mode <octal>', 'permissions of the socket files').argParser(octalMode).default(0o660, '660'))
-    .option('--allow-insecure-socket-dir', 'allow sockets in a world-writable directory without sticky bit', false)
+    .option('--event-timeout <ms>', 'longest a phase may keep Kong waiting before it fails', positiveInteger, DEFAULTS.eventTimeoutMs)
+    .option('--max-message-size <bytes>', 'largest message accepted from Kong', positiveInteger, DEFAULTS.maxMessageBytes)
+    .addOption(
+      new Option('--socket-mode <octal>', 'permissions of the socket files').argParser(octalMode).default(DEFAULTS.socketMode, DEFAULTS.socketMode.toString(8)),
+    )
+    .option('--allow-insecure-socket-dir', 'allow sockets in a world-writable directory without sticky bit', DEFAULTS.allowInsecureSocketDir)
     .option('--no-watch-parent', 'keep running when the process that started the server exits')
-    .option('--shutdown-grace <ms>', 'on SIGTERM, how long running events may take to finish before the process exits', nonNegativeInteger, 5000)
+    .option('--shutdown-grace <ms>', 'on SIGTERM, how long running events may take to finish before the process exits', nonNegativeInteger, DEFAULTS.shutdownGraceMs)
     .addOption(
       new Option('--workers <n|auto>', 'worker processes sharing the socket (auto: one per CPU); 1 serves from this process')
         .argParser(workerCount)
-        .default(1),
+        .default(DEFAULTS.workers),
     )
     .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
+}
+
+/**
+ * The settings the shared options ask for.
+ * @throws {@link TypeError} naming the setting, when a value is out of range
+ *   (only possible when `options` did not come from commander, whose parsers check each flag).
+ */
+export function settingsFromCommandLine(options: ServerCliOptions): ServerSettings {
+  return serverSettings({
+    eventTimeoutMs: options.eventTimeout,
+    maxMessageBytes: options.maxMessageSize,
+    socketMode: options.socketMode,
+    allowInsecureSocketDir: options.allowInsecureSocketDir,
+    announcePid: options.serverPid,
+    shutdownGraceMs: options.shutdownGrace,
+    watchParent: options.watchParent,
+    workers: options.workers,
+  });
+}
+
+/**
+ * Settings from either form: the shared options as commander parses them
+ * (it always sets `eventTimeout`), or settings (checked again, and completed
+ * with the defaults).
+ * @throws {@link TypeError} naming the setting, when a value is out of range.
+ */
+export function toServerSettings(options: ServerCliOptions | Partial<ServerSettings>): ServerSettings {
+  return 'eventTimeout' in options ? settingsFromCommandLine(options) : serverSettings(options);
 }

@@ -1,6 +1,7 @@
 /**
- * Starting a server from the shared command-line options and running the
- * process the way Kong expects (crash guards, SIGTERM, orphan watchdog).
+ * Starting a server from its settings (or the shared command-line options)
+ * and running the process the way Kong expects (crash guards, SIGTERM,
+ * orphan watchdog): one process, or a primary and its workers.
  *
  * @module
  */
@@ -8,10 +9,11 @@ import type { Logger } from 'pino';
 import { workerIdentity } from '../cluster/role.ts';
 import { ignoreHangups, installCrashGuards, manageProcess } from './lifecycle.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
-import type { ServerCliOptions } from './options.ts';
-import { startServer, type RunningServer } from '../start.ts';
+import { toServerSettings, type ServerCliOptions } from './options.ts';
+import type { ServerSettings } from '../settings.ts';
+import { startWithSettings, type RunningServer } from '../start.ts';
 
-/** What {@link serveOrExit} needs besides the parsed options. */
+/** What {@link serveOrExit} needs besides the settings. */
 export interface ServeRequest {
   readonly plugins: readonly PluginDefinition[];
   readonly sockets: readonly string[];
@@ -26,77 +28,81 @@ export interface ServeRequest {
 }
 
 /**
- * Starts serving with the shared options and manages the process (crash
- * guards, SIGTERM, orphan watchdog). Logs and exits with status 1 when the
- * sockets cannot be listened on, so Kong respawns the server.
+ * Starts serving and manages the process (crash guards, SIGTERM, orphan
+ * watchdog). Logs and exits with status 1 when the sockets cannot be
+ * listened on, so Kong respawns the server.
  *
- * With `--workers N` (N > 1) this process becomes the primary, which
- * resolves `undefined`, and each worker it starts (this same program)
- * resolves its own plugin server.
+ * `options` are the shared command-line options as `addServerOptions`
+ * parses them, or server settings (those left out take their defaults).
+ * With `workers` above 1 this process becomes the primary, which resolves
+ * `undefined`, and each worker it starts (this same program) resolves its
+ * own plugin server, run with the primary's settings.
+ * @throws {@link TypeError} (as a rejection) when a setting has a value it cannot take.
  */
-export async function serveOrExit(request: ServeRequest, options: ServerCliOptions): Promise<RunningServer | undefined> {
-  const { logger, sockets } = request;
-  if (request.reloadable !== true) ignoreHangups(logger);
+export async function serveOrExit(request: ServeRequest, options: ServerCliOptions | Partial<ServerSettings>): Promise<RunningServer | undefined> {
+  if (request.reloadable !== true) ignoreHangups(request.logger);
   const identity = workerIdentity();
   if (identity !== undefined) {
     const { runWorker } = await import('../cluster/worker-process.ts');
-    return runWorker(identity, request.plugins, logger, options);
+    return runWorker(identity, request.plugins, request.logger);
   }
-  installCrashGuards(logger);
-  if (options.workers > 1) {
-    const single = request.plugins.filter((plugin) => plugin.singleProcess).map((plugin) => plugin.name);
-    if (single.length > 0) {
-      logger.fatal(
-        { plugins: single, workers: options.workers },
-        `cannot run with --workers ${options.workers}: ${single.join(', ')} declared singleProcess (its state must live in one process)`,
-      );
-      request.beforeExit?.();
-      process.exit(1);
-    }
-    const { runPrimary } = await import('../cluster/primary.ts');
-    try {
-      await runPrimary({
-        workers: options.workers,
-        sockets,
-        plugins: request.plugins.map((plugin) => plugin.name),
-        logger,
-        listen: { mode: options.socketMode, allowInsecureDirectory: options.allowInsecureSocketDir },
-        graceMs: options.shutdownGrace,
-        watchParent: options.watchParent,
-        reloadable: request.reloadable === true,
-        beforeExit: request.beforeExit,
-      });
-    } catch (error) {
-      logger.fatal({ err: error, sockets }, 'cannot listen');
-      request.beforeExit?.();
-      process.exit(1);
-    }
-    return undefined;
-  }
+  const settings = toServerSettings(options);
+  installCrashGuards(request.logger);
+  if (settings.workers > 1) return servePrimary(request, settings);
+  return serveSingle(request, settings);
+}
+
+/** One process serves: the plugin server and the process management, here. */
+async function serveSingle(request: ServeRequest, settings: ServerSettings): Promise<RunningServer> {
+  const { plugins, sockets, logger } = request;
   let running: RunningServer;
   try {
-    running = await startServer({
-      plugins: request.plugins,
-      sockets,
-      logger,
-      eventTimeoutMs: options.eventTimeout,
-      maxMessageBytes: options.maxMessageSize,
-      mode: options.socketMode,
-      allowInsecureDirectory: options.allowInsecureSocketDir,
-      announcePid: options.serverPid,
-    });
+    running = await startWithSettings({ plugins, sockets, logger }, settings);
   } catch (error) {
-    logger.fatal({ err: error, sockets }, 'cannot listen');
-    request.beforeExit?.();
-    process.exit(1);
+    return exitUnlistened(request, error);
   }
   const server = running.server;
   manageProcess({
     logger,
     liveEvents: () => server.liveEvents,
-    watchParent: options.watchParent,
-    graceMs: options.shutdownGrace,
+    watchParent: settings.watchParent,
+    shutdownGraceMs: settings.shutdownGraceMs,
     beforeExit: request.beforeExit,
   });
   return running;
+}
+
+/** This process becomes the primary of `settings.workers` workers. */
+async function servePrimary(request: ServeRequest, settings: ServerSettings): Promise<undefined> {
+  const { logger, sockets } = request;
+  const single = request.plugins.filter((plugin) => plugin.singleProcess).map((plugin) => plugin.name);
+  if (single.length > 0) {
+    logger.fatal(
+      { plugins: single, workers: settings.workers },
+      `cannot run with --workers ${settings.workers}: ${single.join(', ')} declared singleProcess (its state must live in one process)`,
+    );
+    request.beforeExit?.();
+    process.exit(1);
+  }
+  const { runPrimary } = await import('../cluster/primary.ts');
+  try {
+    await runPrimary({
+      settings,
+      sockets,
+      plugins: request.plugins.map((plugin) => plugin.name),
+      logger,
+      reloadable: request.reloadable === true,
+      beforeExit: request.beforeExit,
+    });
+  } catch (error) {
+    exitUnlistened(request, error);
+  }
+  return undefined;
+}
+
+/** The sockets cannot be listened on: as a server that cannot start, so that Kong starts it again. */
+function exitUnlistened(request: ServeRequest, error: unknown): never {
+  request.logger.fatal({ err: error, sockets: request.sockets }, 'cannot listen');
+  request.beforeExit?.();
+  process.exit(1);
 }

@@ -30,6 +30,18 @@ export interface Instance {
   readonly configJson: unknown;
 }
 
+/**
+ * What the origin of an instance knows of it: enough to build a replica
+ * elsewhere (`--workers N` copies instances between workers).
+ */
+export interface InstanceRecord {
+  readonly name: string;
+  /** The config JSON exactly as Kong sent it. */
+  readonly configJson: unknown;
+  /** Seconds since the epoch when Kong started the instance. */
+  readonly startTime: number;
+}
+
 /** Parses Kong's config JSON; `__proto__` keys are dropped on the way. */
 function parseConfig(text: unknown): { value: unknown; problem?: string } {
   if (typeof text !== 'string') return { value: {}, problem: 'config: Kong sent no config JSON' };

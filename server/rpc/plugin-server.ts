@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Event, type EventHost, type Replier } from './event.ts';
-import type { InstanceRecord } from '../cluster/messages.ts';
+import type { InstanceRecord } from './instance.ts';
 import { IdSource, ownerSlot, type Ids } from './ids.ts';
 import { createInstance, phaseMethod, type Instance } from './instance.ts';
 import { isPhase, type Phase } from '../../plugin/phases.ts';

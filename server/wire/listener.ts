@@ -14,18 +14,19 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 
 /** Options of {@link listenUnix}. */
-export interface ListenOptions {
+export interface UnixListenOptions {
   /**
-   * Permission bits of the socket file. Defaults to `0o660` (owner and
-   * group), set through the umask so the socket is never more open, even
-   * for an instant.
+   * Permission bits of the socket file (the server setting `socketMode`).
+   * Defaults to `0o660` (owner and group), set through the umask so the
+   * socket is never more open, even for an instant.
    */
-  readonly mode?: number;
+  readonly socketMode?: number;
   /**
    * Allow a socket in a directory anyone can write to without the sticky
-   * bit, where another user could replace it. Defaults to `false`.
+   * bit, where another user could replace it (the server setting
+   * `allowInsecureSocketDir`). Defaults to `false`.
    */
-  readonly allowInsecureDirectory?: boolean;
+  readonly allowInsecureSocketDir?: boolean;
   /** Create the socket's directory when missing. Defaults to `false`. */
   readonly createDirectory?: boolean;
   /**
@@ -54,7 +55,7 @@ export class SocketPathError extends Error {
  * @throws {@link SocketPathError} when the path exists and is not a socket,
  *   is too long for a Unix socket, or the directory is missing or unsafe.
  */
-export function prepareSocketPath(path: string, options: ListenOptions = {}): void {
+export function prepareSocketPath(path: string, options: UnixListenOptions = {}): void {
   const length = Buffer.byteLength(path);
   if (length > MAX_PATH_BYTES) {
     // libuv would silently bind a truncated path, where Kong never looks.
@@ -72,7 +73,7 @@ export function prepareSocketPath(path: string, options: ListenOptions = {}): vo
   if (!stats.isDirectory()) throw new SocketPathError(`${directory} is not a directory`);
   const worldWritable = (stats.mode & 0o002) !== 0;
   const sticky = (stats.mode & 0o1000) !== 0;
-  if (worldWritable && !sticky && options.allowInsecureDirectory !== true) {
+  if (worldWritable && !sticky && options.allowInsecureSocketDir !== true) {
     throw new SocketPathError(
       `refusing to listen in ${directory}: anyone can write to it and it has no sticky bit, so another user could replace the socket`,
     );
@@ -92,10 +93,10 @@ export function prepareSocketPath(path: string, options: ListenOptions = {}): vo
  * Resolves once the socket accepts connections.
  * @throws {@link SocketPathError} (as a rejection), or the listen error.
  */
-export async function listenUnix(path: string, onConnection: (socket: Socket) => void, options: ListenOptions = {}): Promise<Server> {
+export async function listenUnix(path: string, onConnection: (socket: Socket) => void, options: UnixListenOptions = {}): Promise<Server> {
   prepareSocketPath(path, options);
   const server = createServer({ pauseOnConnect: options.pauseOnConnect === true }, onConnection);
-  const mode = options.mode ?? 0o660;
+  const mode = options.socketMode ?? 0o660;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // The socket file is created by bind(), synchronously inside listen().

@@ -1,0 +1,106 @@
+/**
+ * ServerSettings: one name per setting, built from the command line or from
+ * startServer's options (whose old names still work), checked on the way.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Command } from 'commander';
+import { definePlugin } from '../../plugin/definition.ts';
+import { Config } from '../../schema/config.ts';
+import { addServerOptions, settingsFromCommandLine, toServerSettings, type ServerCliOptions } from '../../server/process/options.ts';
+import { silentLogger } from '../../server/process/logger.ts';
+import { DEFAULT_SERVER_SETTINGS, serverSettings } from '../../server/settings.ts';
+import { startServer } from '../../server/start.ts';
+import { tempDirectory } from '../support/server.ts';
+
+/** What commander makes of `args` with the shared server options. */
+function parse(args: readonly string[]): ServerCliOptions {
+  const command = addServerOptions(new Command('t').exitOverride());
+  command.parse(['node', 't', ...args]);
+  return command.opts<ServerCliOptions>();
+}
+
+const plugin = definePlugin(class Plain extends Config({}) { access(): void {} }, { name: 'plain', version: '1.0.0', priority: 1 });
+
+describe('server settings', () => {
+  it('fill in the defaults, keep what is given, and cannot be changed afterwards', () => {
+    assert.deepEqual(serverSettings(), DEFAULT_SERVER_SETTINGS);
+    const settings = serverSettings({ eventTimeoutMs: 300, workers: 2, announcePid: false, socketMode: undefined });
+    assert.deepEqual(settings, { ...DEFAULT_SERVER_SETTINGS, eventTimeoutMs: 300, workers: 2, announcePid: false });
+    assert.ok(Object.isFrozen(settings));
+    assert.throws(() => ((settings as { workers: number }).workers = 3), TypeError);
+  });
+
+  it('refuse a value a setting cannot take, naming the setting and what it takes', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ eventTimeoutMs: 0 }, /eventTimeoutMs must be a positive integer of milliseconds; got 0/],
+      [{ maxMessageBytes: 1.5 }, /maxMessageBytes must be a positive integer of bytes; got 1.5/],
+      [{ socketMode: 0o1000 }, /socketMode must be permission bits from 0 to 0o777/],
+      [{ allowInsecureSocketDir: 'yes' }, /allowInsecureSocketDir must be true or false; got "yes"/],
+      [{ announcePid: 1 }, /announcePid must be true or false; got 1/],
+      [{ shutdownGraceMs: -1 }, /shutdownGraceMs must be an integer of milliseconds >= 0; got -1/],
+      [{ watchParent: null }, /watchParent must be true or false; got null/],
+      [{ workers: 65 }, /workers must be a number of workers from 1 to 64; got 65/],
+    ];
+    for (const [given, message] of cases) assert.throws(() => serverSettings(given), message);
+  });
+
+  it('come from the command line, one flag each', () => {
+    assert.deepEqual(settingsFromCommandLine(parse([])), DEFAULT_SERVER_SETTINGS);
+    const args = ['--event-timeout', '1000', '--max-message-size', '2048', '--socket-mode', '600', '--allow-insecure-socket-dir'];
+    args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3');
+    assert.deepEqual(settingsFromCommandLine(parse(args)), {
+      eventTimeoutMs: 1000,
+      maxMessageBytes: 2048,
+      socketMode: 0o600,
+      allowInsecureSocketDir: true,
+      watchParent: false,
+      shutdownGraceMs: 0,
+      announcePid: false,
+      workers: 3,
+    });
+  });
+
+  it('are taken in either form by serveOrExit: parsed options or settings', () => {
+    assert.equal(toServerSettings(parse(['--event-timeout', '700'])).eventTimeoutMs, 700);
+    assert.deepEqual(toServerSettings({ eventTimeoutMs: 700, workers: 2 }), { ...DEFAULT_SERVER_SETTINGS, eventTimeoutMs: 700, workers: 2 });
+    assert.throws(() => toServerSettings({ ...parse([]), shutdownGrace: -5 }), /shutdownGraceMs must be/);
+  });
+});
+
+describe('startServer settings', () => {
+  const directories: string[] = [];
+  after(() => {
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  });
+  const socketIn = (): string => {
+    const directory = tempDirectory();
+    directories.push(directory);
+    return join(directory, 'p.socket');
+  };
+
+  it('take socketMode, and mode, its old name, as before', async () => {
+    for (const [options, expected] of [[{ socketMode: 0o600 }, 0o600], [{ mode: 0o640 }, 0o640], [{ socketMode: 0o600, mode: 0o600 }, 0o600]] as const) {
+      const socket = socketIn();
+      const running = await startServer({ logger: silentLogger(), plugins: [plugin], sockets: [socket], ...options });
+      assert.equal(lstatSync(socket).mode & 0o777, expected);
+      await running.stop();
+    }
+  });
+
+  it('refuse a setting given under both names with different values, and a bad value, before listening', async () => {
+    const socket = socketIn();
+    await assert.rejects(
+      startServer({ logger: silentLogger(), plugins: [plugin], sockets: [socket], socketMode: 0o600, mode: 0o660 }),
+      /both socketMode and mode \(its old name\) with different values; give socketMode only/,
+    );
+    await assert.rejects(
+      startServer({ logger: silentLogger(), plugins: [plugin], sockets: [socket], allowInsecureSocketDir: true, allowInsecureDirectory: false }),
+      /give allowInsecureSocketDir only/,
+    );
+    await assert.rejects(startServer({ logger: silentLogger(), plugins: [plugin], sockets: [socket], eventTimeoutMs: -1 }), /eventTimeoutMs must be/);
+    assert.equal(existsSync(socket), false);
+  });
+});

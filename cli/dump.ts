@@ -17,7 +17,7 @@ import { collect } from './options.ts';
 import { selectPlugins } from './serve.ts';
 
 /** Options of `tspdk dump`. */
-export interface DumpOptions {
+interface DumpOptions {
   readonly plugin: string[];
   readonly all: boolean;
 }

@@ -21,7 +21,7 @@ import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { selectPlugins } from './serve.ts';
 
 /** Options of `tspdk install`. */
-export interface InstallOptions {
+interface InstallOptions {
   readonly to: string;
   readonly plugin: string[];
   readonly kongPrefix: string;
@@ -31,7 +31,7 @@ export interface InstallOptions {
 }
 
 /** What goes into an installed plugin's files. */
-export interface ScriptInput {
+interface ScriptInput {
   readonly name: string;
   /** Absolute path of the plugin's module. */
   readonly file: string;
@@ -41,7 +41,7 @@ export interface ScriptInput {
 }
 
 /** The start script: `<name>` serves, `<name> -dump` dumps; extra arguments pass through. */
-export function startScript(input: ScriptInput): string {
+function startScript(input: ScriptInput): string {
   const args = [input.node, input.cli, 'serve', input.file, '--plugin', input.name, '--kong-prefix', input.kongPrefix, '--pid-file', `${input.kongPrefix}/${input.name}.tspdk.pid`];
   return [
     '#!/bin/sh',
@@ -55,7 +55,7 @@ export function startScript(input: ScriptInput): string {
 }
 
 /** The query script Kong 2.3–3.8 look for: `query_<name>`. */
-export function queryScript(input: ScriptInput): string {
+function queryScript(input: ScriptInput): string {
   const args = [input.node, input.cli, 'dump', input.file, '--plugin', input.name];
   return [
     '#!/bin/sh',

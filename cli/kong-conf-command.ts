@@ -16,7 +16,7 @@ import { workerCount } from '../server/process/options.ts';
 import { selectPlugins } from './serve.ts';
 
 /** Options of `tspdk kong-conf`. */
-export interface KongConfCommandOptions {
+interface KongConfCommandOptions {
   readonly plugin: string[];
   readonly kongPrefix: string;
   readonly node: string;

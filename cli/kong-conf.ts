@@ -19,7 +19,7 @@
  */
 
 /** A plugin to configure: its name and the module that declares it. */
-export interface ConfPlugin {
+interface ConfPlugin {
   readonly name: string;
   /** Absolute path of its module. */
   readonly file: string;
@@ -32,7 +32,7 @@ export interface KongVersion {
 }
 
 /** Inputs of {@link kongConfLayouts}. */
-export interface KongConfOptions {
+interface KongConfOptions {
   readonly plugins: readonly ConfPlugin[];
   /** Kong's prefix (sockets and pid files go there). */
   readonly prefix: string;
@@ -52,7 +52,7 @@ export interface KongConfOptions {
 export type LayoutId = 'per-plugin' | 'shared' | 'shared-single';
 
 /** One `pluginserver_names` entry. */
-export interface ServerEntry {
+interface ServerEntry {
   readonly name: string;
   readonly socket: string;
   /** Unset: Kong treats the server as externally managed. */
@@ -61,7 +61,7 @@ export interface ServerEntry {
 }
 
 /** A deployment layout: what kong.conf says and why. */
-export interface Layout {
+interface Layout {
   readonly id: LayoutId;
   readonly title: string;
   /** Comment lines explaining the layout and its version caveats. */
@@ -74,7 +74,7 @@ export interface Layout {
 }
 
 /** Name of the single server entry of the Kong ≤ 3.8 shared layout. */
-export const SHARED_ENTRY = 'tspdk';
+const SHARED_ENTRY = 'tspdk';
 
 /** Parses `3.9`, `3.9.1` or `2.8.5`. */
 export function parseKongVersion(text: string): KongVersion | undefined {
@@ -88,12 +88,12 @@ function atLeast(version: KongVersion, major: number, minor: number): boolean {
 }
 
 /** Kong 3.1–3.4: plugins of servers Kong does not start never run. */
-export function hasReadinessCheck(version: KongVersion): boolean {
+function hasReadinessCheck(version: KongVersion): boolean {
   return version.major === 3 && version.minor >= 1 && version.minor <= 4;
 }
 
 /** Kong 3.9+: one plugin per query command. */
-export function readsFirstPluginOnly(version: KongVersion): boolean {
+function readsFirstPluginOnly(version: KongVersion): boolean {
   return atLeast(version, 3, 9);
 }
 
@@ -113,7 +113,7 @@ export function propertyName(entry: string, property: 'socket' | 'start_cmd' | '
 }
 
 /** The environment variable Kong reads for a kong.conf property. */
-export function envName(property: string): string {
+function envName(property: string): string {
   return `KONG_${property.toUpperCase()}`;
 }
 
@@ -212,7 +212,7 @@ function confValue(value: string): string {
 }
 
 /** The kong.conf properties of a layout, in order. */
-export function layoutProperties(layout: Layout): Array<[string, string]> {
+function layoutProperties(layout: Layout): Array<[string, string]> {
   const properties: Array<[string, string]> = [
     ['plugins', `bundled,${layout.plugins.join(',')}`],
     ['pluginserver_names', layout.entries.map((entry) => entry.name).join(',')],
@@ -226,12 +226,12 @@ export function layoutProperties(layout: Layout): Array<[string, string]> {
 }
 
 /** kong.conf lines of a layout. */
-export function confLines(layout: Layout): string[] {
+function confLines(layout: Layout): string[] {
   return layoutProperties(layout).map(([key, value]) => `${key} = ${confValue(value)}`);
 }
 
 /** Environment lines of a layout (`KEY=value`, as docker's --env-file reads them). */
-export function envLines(layout: Layout): string[] {
+function envLines(layout: Layout): string[] {
   return layoutProperties(layout).map(([key, value]) => `${envName(key)}=${value}`);
 }
 
@@ -239,9 +239,9 @@ export function envLines(layout: Layout): string[] {
 export type ConfFormat = 'both' | 'conf' | 'env';
 
 /** Marks the start of a layout's kong.conf lines. */
-export const CONF_HEADER = '# ---- kong.conf ----';
+const CONF_HEADER = '# ---- kong.conf ----';
 /** Marks the start of a layout's environment lines. */
-export const ENV_HEADER = '# ---- environment (docker --env-file / compose env_file format; quote values in a shell) ----';
+const ENV_HEADER = '# ---- environment (docker --env-file / compose env_file format; quote values in a shell) ----';
 
 /** The whole text `tspdk kong-conf` prints. */
 export function renderKongConf(options: KongConfOptions, format: ConfFormat = 'both'): string {

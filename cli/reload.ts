@@ -13,7 +13,7 @@ import { DEFAULT_KONG_PREFIX, positiveInteger } from './options.ts';
 import { readPidFile } from './pid-file.ts';
 
 /** Options of `tspdk reload`. */
-export interface ReloadOptions {
+interface ReloadOptions {
   readonly pid?: number;
   readonly pidFile?: string;
   readonly kongPrefix: string;

@@ -21,7 +21,7 @@ import { CliError, printResult } from './output.ts';
 import { selectPlugins } from './serve.ts';
 
 /** Options shared by the schema subcommands. */
-export interface SchemaOptions {
+interface SchemaOptions {
   readonly plugin?: string;
   readonly json?: boolean;
 }

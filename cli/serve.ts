@@ -28,7 +28,7 @@ import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { removePidFile, writePidFile } from './pid-file.ts';
 
 /** Options of `tspdk serve`. */
-export interface ServeOptions extends ServerCliOptions {
+interface ServeOptions extends ServerCliOptions {
   readonly plugin: string[];
   readonly kongPrefix: string;
   readonly socket: string[];
@@ -50,7 +50,7 @@ export function selectPlugins(loaded: readonly LoadedPlugin[], names: readonly s
 }
 
 /** The socket paths `tspdk serve` listens on. */
-export function servedSockets(plugins: readonly LoadedPlugin[], options: Pick<ServeOptions, 'kongPrefix' | 'socket'>): string[] {
+function servedSockets(plugins: readonly LoadedPlugin[], options: Pick<ServeOptions, 'kongPrefix' | 'socket'>): string[] {
   if (options.socket.length > 0) return [...options.socket];
   return plugins.map((plugin) => join(options.kongPrefix, `${plugin.definition.name}.socket`));
 }

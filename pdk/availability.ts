@@ -82,10 +82,10 @@ export interface KongPdkTable {
 }
 
 /** The nginx subsystem a plugin runs in. */
-export type Subsystem = 'http' | 'stream';
+type Subsystem = 'http' | 'stream';
 
 /** A version as the table understands it: the releases it stands for. */
-export interface KongVersion {
+interface KongVersion {
   /** As written. */
   readonly text: string;
   /** The covered releases it stands for: one for `x.y.z` and `master`, every patch release for `x.y`. */
@@ -144,7 +144,7 @@ export function availableIn(luaName: string, version: string | KongVersion, subs
 }
 
 /** Where a name resolves in one subsystem; null when never. */
-export function inSubsystem(record: FunctionRecord, subsystem: Subsystem): Availability | null {
+function inSubsystem(record: FunctionRecord, subsystem: Subsystem): Availability | null {
   const own = record[subsystem];
   return own === undefined ? record : own;
 }
@@ -207,7 +207,7 @@ function spanText(a: Availability): string {
 }
 
 /** Whether `release` is in `span`. */
-export function inSpan(span: Span, release: string, table: KongPdkTable = pdkTable): boolean {
+function inSpan(span: Span, release: string, table: KongPdkTable = pdkTable): boolean {
   const at = indexIn(release, table);
   return indexIn(span[0], table) <= at && at <= indexIn(span[1], table);
 }

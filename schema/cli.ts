@@ -35,11 +35,11 @@ export interface PluginSchemaSource {
 }
 
 /** Exit code: success / no maintenance window needed. */
-export const EXIT_OK = 0;
+const EXIT_OK = 0;
 /** Exit code of `diff`: the change needs a maintenance window. */
-export const EXIT_MAINTENANCE = 1;
+const EXIT_MAINTENANCE = 1;
 /** Exit code: the input could not be read. */
-export const EXIT_BAD_INPUT = 2;
+const EXIT_BAD_INPUT = 2;
 
 function fail(message: string): CommandResult {
   return { stdout: '', stderr: `tspdk schema: ${message}\n`, exitCode: EXIT_BAD_INPUT };

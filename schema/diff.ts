@@ -199,7 +199,7 @@ function configOf(schema: KongPluginSchema): KongField | undefined {
 }
 
 /** The numbered steps of a Konnect upgrade path for these changes. */
-export function pathSteps(name: string, upgrade: UpgradePath | 'none', changes: readonly SchemaChange[]): string[] {
+function pathSteps(name: string, upgrade: UpgradePath | 'none', changes: readonly SchemaChange[]): string[] {
   if (upgrade === 'none') return [];
   const touched = (kinds: readonly ChangeKind[], pred: (c: SchemaChange) => boolean = () => true): string =>
     changes.filter((c) => kinds.includes(c.kind) && pred(c)).map((c) => c.path).join(', ');

@@ -87,7 +87,7 @@ export type FieldSpecs = Readonly<Record<string, FieldSpec>>;
 export type ValueOf<F> = F extends FieldSpec<infer T> ? Exclude<T, undefined> : never;
 
 /** `T`, or `T | undefined` when the options give neither a default nor `required: true`. */
-export type Resolved<T, O> = O extends { default: unknown } ? T : O extends { required: true } ? T : T | undefined;
+type Resolved<T, O> = O extends { default: unknown } ? T : O extends { required: true } ? T : T | undefined;
 
 /** The object type declared by a record of fields. */
 export type InferConfig<S extends FieldSpecs> = {
@@ -162,7 +162,7 @@ const PATTERN_KEYS = ['match', 'not_match'] as const;
  * Checks a spec (recursively) against Kong's metaschema rules and throws a `TypeError`
  * naming the field: Kong would refuse to load the plugin otherwise.
  */
-export function checkSpec(s: FieldSpec, path: string): void {
+function checkSpec(s: FieldSpec, path: string): void {
   const o = s.options as Record<string, unknown> & StringOptions & NumberOptions;
   if (o.description !== undefined && (o.description.length < 10 || o.description.length > 500)) {
     fail(path, 'description must be 10 to 500 characters long (Kong metaschema)');
@@ -204,7 +204,7 @@ export function checkSpecs(fields: FieldSpecs, path: string): void {
 }
 
 /** Kong's field definition (the JSON form, no nulls) for a spec. */
-export function toKongField(s: FieldSpec): KongField {
+function toKongField(s: FieldSpec): KongField {
   const out: Record<string, unknown> = { type: s.type };
   const o = s.options as Record<string, unknown>;
   for (const key of ['required', 'default', 'description', 'err', 'referenceable', 'encrypted', 'one_of', 'not_one_of',

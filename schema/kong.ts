@@ -48,7 +48,7 @@ export interface KongPluginSchema {
 export const LUA_NULL: unique symbol = Symbol('ngx.null');
 
 /** A scoping field of the Lua schema: a foreign key that must stay null. */
-export interface ScopeField {
+interface ScopeField {
   /** Always `foreign`. */
   readonly type: 'foreign';
   /** The referenced entity (`consumers`, `routes` or `services`). */
@@ -78,7 +78,7 @@ export function scopeFields(scope: PluginScope = {}): Record<string, ScopeField>
  *
  * @throws {@link TypeError} for an unknown or empty protocol list.
  */
-export function protocolsField(scope: PluginScope = {}): KongField | undefined {
+function protocolsField(scope: PluginScope = {}): KongField | undefined {
   const list = scope.protocols;
   if (list === undefined) return undefined;
   const unknown = list.filter((p) => !(KONG_PROTOCOLS as readonly string[]).includes(p));

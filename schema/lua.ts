@@ -39,7 +39,7 @@ export function luaString(value: string): string {
 }
 
 /** A Lua number literal; throws for values Lua source cannot spell (NaN, infinities). */
-export function luaNumber(value: number): string {
+function luaNumber(value: number): string {
   if (!Number.isFinite(value)) throw new TypeError(`tspdk schema: cannot write ${String(value)} to Lua`);
   return Object.is(value, -0) ? '0' : String(value);
 }

@@ -23,12 +23,12 @@ import {
 } from './kong-field.ts';
 
 /** Keys Kong adds to a plugin's config before sending it; never config fields. */
-export const META_KEYS: ReadonlySet<string> = new Set([
+const META_KEYS: ReadonlySet<string> = new Set([
   '__seq__', '__key__', '__plugin_id', '__ws_id', 'route_id', 'service_id', 'consumer_id', 'plugin_instance_name',
 ]);
 
 /** Keys that are never assigned to an output object. */
-export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Kong's messages (`validation_errors` in `kong/db/schema/init.lua`). */
 export const MESSAGES = {
@@ -56,7 +56,7 @@ interface Checked {
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether a string is a vault reference (`is_reference` in `kong/pdk/vault.lua`). */
-export function isVaultReference(value: string): boolean {
+function isVaultReference(value: string): boolean {
   return value.startsWith('{vault://') && value.endsWith('}');
 }
 
@@ -225,7 +225,7 @@ function finish(field: KongField, value: unknown, path: string, errors: string[]
  * Checks one non-null value against its field (`Schema:validate_field`),
  * applying nested defaults; pushes `path: message` errors.
  */
-export function checkValue(field: KongField, value: unknown, path: string, errors: string[]): Checked {
+function checkValue(field: KongField, value: unknown, path: string, errors: string[]): Checked {
   switch (field.type) {
     case 'array':
     case 'set':

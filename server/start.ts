@@ -27,10 +27,10 @@ export interface ListenOptions extends UnixListenOptions {
  * `shutdownGraceMs`, `watchParent`) are about the process, which
  * `serveOrExit` manages.
  */
-export type ServingSettings = Pick<ServerSettings, 'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid'>;
+type ServingSettings = Pick<ServerSettings, 'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid'>;
 
 /** What a server serves, besides its settings. */
-export interface ServedPlugins {
+interface ServedPlugins {
   /** The plugins to serve. */
   readonly plugins: readonly PluginDefinition[];
   /** Socket paths to listen on; each serves every plugin. */

@@ -40,7 +40,7 @@ export interface HeldSocket {
 }
 
 /** Options of a {@link ConnectionDispatcher}. */
-export interface DispatcherOptions {
+interface DispatcherOptions {
   readonly logger: Logger;
   /** How long a connection waits for a worker before it is closed. Defaults to 10,000 ms. */
   readonly waitMs?: number;

@@ -23,7 +23,7 @@ import type { PrimaryMessage } from './messages.ts';
 import type { WorkerLauncher, WorkerProcess, WorkerProcessEvents } from './worker-pool.ts';
 
 /** What each worker process is started as. */
-export interface ForkOptions {
+interface ForkOptions {
   /** The program file (the primary runs its own). */
   readonly program: string;
   /** Its arguments. */

@@ -16,7 +16,7 @@ import type { InstanceRecord } from '../rpc/instance.ts';
 import { isControlMessage, type PrimaryMessage } from './messages.ts';
 
 /** Sends to one worker. */
-export interface WorkerPort {
+interface WorkerPort {
   send(message: PrimaryMessage): void;
 }
 

@@ -29,7 +29,7 @@ export function createPeerDirectory(logger: Logger, root = tmpdir()): string {
  * running: only directories (not links) owned by this user, named as
  * {@link createPeerDirectory} names them. Returns their paths.
  */
-export function removeStalePeerDirectories(root: string): string[] {
+function removeStalePeerDirectories(root: string): string[] {
   let names: string[];
   try {
     names = readdirSync(root);

@@ -31,7 +31,7 @@ import { WORKER_ENV, type WorkerIdentity } from './role.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 /** Options of {@link runPrimary}. */
-export interface PrimaryOptions {
+interface PrimaryOptions {
   /** The server's settings: `settings.workers` workers, each run with these settings. */
   readonly settings: ServerSettings;
   readonly sockets: readonly string[];

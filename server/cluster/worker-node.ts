@@ -22,12 +22,12 @@ import type { InstanceRecord } from '../rpc/instance.ts';
 import { isControlMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 
 /** Sends to the primary. */
-export interface ControlPort {
+interface ControlPort {
   send(message: WorkerMessage): void;
 }
 
 /** Options of {@link WorkerNode.start}. */
-export interface WorkerNodeOptions extends Omit<PluginServerOptions, 'ids' | 'cluster'> {
+interface WorkerNodeOptions extends Omit<PluginServerOptions, 'ids' | 'cluster'> {
   readonly slot: number;
   /** How many workers the server has (slots 0 … workers-1). */
   readonly workers: number;
@@ -47,7 +47,7 @@ export interface WorkerNodeOptions extends Omit<PluginServerOptions, 'ids' | 'cl
 }
 
 /** The peer socket of worker `slot`. */
-export function peerSocketPath(directory: string, slot: number): string {
+function peerSocketPath(directory: string, slot: number): string {
   return join(directory, `${slot}.sock`);
 }
 

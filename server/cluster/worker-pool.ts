@@ -64,7 +64,7 @@ export interface PoolEvents {
 }
 
 /** Options of a {@link WorkerPool}. */
-export interface PoolOptions {
+interface PoolOptions {
   /** How many workers (slots 0 … size-1). */
   readonly size: number;
   readonly launcher: WorkerLauncher;

@@ -30,7 +30,7 @@ export interface LoadedPlugin {
 }
 
 /** A module that could not be loaded. */
-export interface LoadFailure {
+interface LoadFailure {
   /** The module file (or package directory without a usable entry point). */
   readonly file: string;
   readonly error: unknown;
@@ -57,7 +57,7 @@ export interface LoadOptions {
 }
 
 /** Two modules declare plugins with the same name. */
-export class DuplicatePluginError extends Error {
+class DuplicatePluginError extends Error {
   /** The plugin name. */
   readonly plugin: string;
   /** Both files. */
@@ -83,7 +83,7 @@ const MODULE_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
 /** Folders never loaded from a plugins directory. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'test', 'tests', '__tests__', 'spec', '__mocks__', 'coverage', 'fixtures']);
 /** Reload query parameter. */
-export const RELOAD_PARAMETER = 'tspdk-reload';
+const RELOAD_PARAMETER = 'tspdk-reload';
 
 /** Whether a directory entry is skipped when scanning a plugins directory. */
 function skipped(name: string, isDirectory: boolean): boolean {
@@ -228,7 +228,7 @@ function isDirectoryPath(path: string): boolean {
 }
 
 /** Whether `value` looks like a {@link PluginDefinition} (a default export). */
-export function isPluginDefinition(value: unknown): value is PluginDefinition {
+function isPluginDefinition(value: unknown): value is PluginDefinition {
   return (
     isRecord(value) &&
     typeof value['name'] === 'string' &&

@@ -24,7 +24,7 @@ import type { PluginServer } from '../rpc/plugin-server.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 
 /** Options of a {@link Reloader}. */
-export interface ReloaderOptions {
+interface ReloaderOptions {
   /** The server whose plugins are replaced. */
   readonly server: PluginServer;
   /** The module files that declared the served plugins. */
@@ -35,7 +35,7 @@ export interface ReloaderOptions {
 }
 
 /** Why a plugin cannot be swapped. */
-export interface ReloadRefusal {
+interface ReloadRefusal {
   readonly plugin: string;
   readonly reason: string;
   /** The schema diff as text, with Konnect's upgrade path, when the schema changed. */
@@ -43,7 +43,7 @@ export interface ReloadRefusal {
 }
 
 /** What a reload did. */
-export type ReloadOutcome =
+type ReloadOutcome =
   | { readonly reloaded: true; readonly generation: number; readonly plugins: readonly string[]; readonly instances: number }
   | { readonly reloaded: false; readonly generation: number; readonly refusals: readonly ReloadRefusal[] };
 

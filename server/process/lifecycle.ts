@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 
 /** Options of {@link manageProcess}. */
-export interface LifecycleOptions {
+interface LifecycleOptions {
   readonly logger: Logger;
   /** Events still running; SIGTERM waits until this is 0 or the grace period ends. */
   readonly liveEvents: () => number;
@@ -27,7 +27,7 @@ export interface LifecycleOptions {
 }
 
 /** Lets the owner stop the process the way a signal would. */
-export interface ProcessControl {
+interface ProcessControl {
   /** Waits for running events (bounded by the grace period), then exits 0. */
   stop(reason: string): void;
 }

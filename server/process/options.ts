@@ -59,14 +59,14 @@ export function positiveInteger(value: string): number {
 }
 
 /** Parses a non-negative integer option. */
-export function nonNegativeInteger(value: string): number {
+function nonNegativeInteger(value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 0) throw new InvalidArgumentError('expected an integer >= 0');
   return number;
 }
 
 /** Parses an octal permission mode such as `660`. */
-export function octalMode(value: string): number {
+function octalMode(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError('expected an octal mode such as 660');
   return parseInt(value, 8);
 }

@@ -22,7 +22,7 @@ export interface StandaloneOptions extends ServerCliOptions {
 const LONG_OPTIONS = new Set(['dump', 'kong-prefix', 'socket', 'socket-name', 'help', 'version', ...SERVER_LONG_OPTIONS]);
 
 /** The commander program of a plugin microservice. */
-export function standaloneCommand(plugin: PluginDefinition): Command {
+function standaloneCommand(plugin: PluginDefinition): Command {
   const command = new Command(plugin.name)
     .description(`Kong plugin server for "${plugin.name}" ${plugin.version} (tspdk, MsgPack:1)`)
     .version(`${plugin.name} ${plugin.version}`, '--version', 'print the plugin name and version')
@@ -43,7 +43,7 @@ export function parseStandaloneArgs(plugin: PluginDefinition, argv: readonly str
 }
 
 /** The socket path chosen by the options. */
-export function socketPathOf(plugin: PluginDefinition, options: StandaloneOptions): string {
+function socketPathOf(plugin: PluginDefinition, options: StandaloneOptions): string {
   return options.socket ?? join(options.kongPrefix, options.socketName ?? `${plugin.name}.socket`);
 }
 

@@ -13,7 +13,7 @@ const realWrite = process.stdout.write.bind(process.stdout);
 let guarded = false;
 
 /** Whether `argv` asks for a dump. */
-export function wantsDump(argv: readonly string[]): boolean {
+function wantsDump(argv: readonly string[]): boolean {
   return argv.slice(2).some((arg) => DUMP_FLAGS.has(arg));
 }
 

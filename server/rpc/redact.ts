@@ -21,7 +21,7 @@ import type { PluginDefinition } from '../../plugin/definition.ts';
 export const REDACTED = '[REDACTED]';
 
 /** Header names (lower case) whose values are never logged. */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'set-cookie']);
+const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'set-cookie']);
 
 /** PDK methods whose first argument names a header and whose result (or second argument) is its value. */
 const HEADER_VALUE_METHODS: ReadonlySet<string> = new Set([
@@ -49,7 +49,7 @@ const BODY_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 /** Nested secret config fields: `true` for a secret field, a subtree for a record. */
-export type SecretTree = ReadonlyMap<string, true | SecretTree>;
+type SecretTree = ReadonlyMap<string, true | SecretTree>;
 
 const MAX_DEPTH = 6;
 const MAX_ITEMS = 32;
@@ -135,7 +135,7 @@ export function redactProblems(problems: readonly string[]): string[] {
 }
 
 /** An approximate size in bytes of a decoded value (strings as UTF-16 units). */
-export function sizeOf(value: unknown, depth = 0): number {
+function sizeOf(value: unknown, depth = 0): number {
   if (typeof value === 'string') return value.length;
   if (value instanceof Uint8Array) return value.byteLength;
   if (value === null || typeof value !== 'object') return value === undefined ? 0 : 8;

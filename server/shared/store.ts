@@ -76,7 +76,7 @@ type Checked =
   | { op: 'cas'; key: string; expected: SharedValue | undefined; next: SharedValue; ttlMs: number | undefined };
 
 /** What {@link checkRequest} gives back: the checked request, or why it is refused. */
-export type CheckOutcome = { ok: true; request: Checked } | { ok: false; code: SharedErrorCode; message: string };
+type CheckOutcome = { ok: true; request: Checked } | { ok: false; code: SharedErrorCode; message: string };
 
 interface Entry {
   value: SharedValue;

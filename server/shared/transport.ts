@@ -28,10 +28,10 @@ import { SharedStore, type SharedRequest, type SharedResult, type SharedStoreOpt
 export type SharedTransport = (request: SharedRequest) => Promise<SharedResult>;
 
 /** How often a host removes expired keys (ms). */
-export const SWEEP_INTERVAL_MS = 10_000;
+const SWEEP_INTERVAL_MS = 10_000;
 
 /** Options of {@link hostSharedStore}. */
-export interface SharedStoreHostOptions extends SharedStoreOptions {
+interface SharedStoreHostOptions extends SharedStoreOptions {
   /** Period of the sweep of expired keys in ms (default {@link SWEEP_INTERVAL_MS}). */
   sweepIntervalMs?: number;
 }

@@ -7,10 +7,10 @@
  */
 
 /** A Lua table of arguments: a value, `true` for a flag, or a list of those for a repeated name. */
-export type LuaArgs = Record<string, string | true | (string | true)[]>;
+type LuaArgs = Record<string, string | true | (string | true)[]>;
 
 /** Percent-decoding as nginx does for arguments: `+` is a space, bad escapes stay as they are. */
-export function unescapeArg(text: string): string {
+function unescapeArg(text: string): string {
   const spaced = text.replaceAll('+', ' ');
   try {
     return decodeURIComponent(spaced);

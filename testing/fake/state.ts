@@ -25,7 +25,7 @@ export interface LogLine {
 export type ResponseSource = 'service' | 'exit' | 'error';
 
 /** A response that `kong.response.exit`/`error` (or a failed phase) produced. */
-export interface ExitResponse {
+interface ExitResponse {
   readonly status: number;
   readonly body: Uint8Array;
   readonly headers: HeaderBag;

@@ -33,13 +33,13 @@ export interface PhaseRecord {
 }
 
 /** Runs one phase of the plugin against the fake Kong. */
-export type PhaseRunner = (phase: Phase) => Promise<PhaseOutcome>;
+type PhaseRunner = (phase: Phase) => Promise<PhaseOutcome>;
 
 const ENDS_REQUEST: ReadonlySet<Phase> = new Set<Phase>(['rewrite', 'access', 'preread']);
 const utf8 = new TextDecoder();
 
 /** The request as it leaves for the Service. */
-export function snapshot(kong: FakeKong): ServiceRequestSnapshot {
+function snapshot(kong: FakeKong): ServiceRequestSnapshot {
   const { service, serviceEntity } = kong.state;
   const query: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(parseArgs(service.rawQuery))) {

@@ -69,7 +69,7 @@ class FakeEvent implements Bridge {
 }
 
 /** Options of {@link runPhaseInProcess}. */
-export interface InProcessOptions {
+interface InProcessOptions {
   readonly version: HostVersion;
   /** A phase that has not finished after this many ms fails, as the server's event deadline. */
   readonly timeoutMs: number;

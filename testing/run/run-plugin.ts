@@ -52,7 +52,7 @@ export class PluginConfigError extends Error {
 }
 
 /** The definition of a plugin given as a class or as `serve(...)`'s result. */
-export function definitionOf(plugin: PluginUnderTest): PluginDefinition {
+function definitionOf(plugin: PluginUnderTest): PluginDefinition {
   if (typeof plugin === 'function') return definePlugin(plugin, { name: 'plugin-under-test', version: '0.0.0', priority: 0 });
   return plugin;
 }

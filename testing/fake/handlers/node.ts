@@ -9,7 +9,7 @@ import { Fail, stringArg, type Handler } from '../call.ts';
 const REFERENCE = /^\{vault:\/\/([^/{}]+)\/([^{}]+?)\}$/;
 
 /** The fixed ids of the fake node, cluster and plugin (override them with the world's options). */
-export const FAKE_IDS = {
+const FAKE_IDS = {
   node: '0b3f4d2e-3c1c-4e38-9f71-2f9bd6c1f0a1',
   cluster: '0a0a0a0a-0000-4000-8000-0000000c1057',
   plugin: '3f0f2f4e-0000-4000-8000-000000000001',

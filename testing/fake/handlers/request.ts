@@ -12,7 +12,7 @@ const utf8 = new TextDecoder();
 const LOG_TOO = [...REQUEST_PHASES, 'log'];
 
 /** Kong's path normalization: decode unreserved escapes, resolve dot segments, merge slashes. */
-export function normalizePath(raw: string): string {
+function normalizePath(raw: string): string {
   const decoded = raw.replace(/%([0-9a-fA-F]{2})/g, (escape, hex: string) => {
     const char = String.fromCharCode(parseInt(hex, 16));
     return /[A-Za-z0-9\-._~]/.test(char) ? char : escape.toUpperCase();

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { FixCapacity, Marker } from '../../server/wire/envelope.ts';
 
 /** Marks an object to encode as a map even when empty (Kong's `fix_mmap`). */
 export const AS_MAP = Symbol('as-map');
@@ -44,24 +45,24 @@ export function luaPack(value: unknown): Uint8Array {
   const u32 = (n: number): void => void out.push((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
   const str = (bytes: Uint8Array): void => {
     const n = bytes.length;
-    if (n <= 31) out.push(0xa0 | n);
+    if (n <= FixCapacity.str) out.push(Marker.fixstr | n);
     else if (n <= 0xffff) {
-      out.push(0xda);
+      out.push(Marker.str16);
       u16(n);
     } else {
-      out.push(0xdb);
+      out.push(Marker.str32);
       u32(n);
     }
     raw(bytes);
   };
   const bin = (bytes: Uint8Array): void => {
     const n = bytes.length;
-    if (n <= 0xff) out.push(0xc4, n);
+    if (n <= 0xff) out.push(Marker.bin8, n);
     else if (n <= 0xffff) {
-      out.push(0xc5);
+      out.push(Marker.bin16);
       u16(n);
     } else {
-      out.push(0xc6);
+      out.push(Marker.bin32);
       u32(n);
     }
     raw(bytes);
@@ -70,71 +71,71 @@ export function luaPack(value: unknown): Uint8Array {
     if (Number.isInteger(n) && Math.abs(n) < 2 ** 53) {
       if (n >= 0) {
         if (n <= 0x7f) out.push(n);
-        else if (n <= 0xff) out.push(0xcc, n);
+        else if (n <= 0xff) out.push(Marker.uint8, n);
         else if (n <= 0xffff) {
-          out.push(0xcd);
+          out.push(Marker.uint16);
           u16(n);
         } else if (n <= 0xffffffff) {
-          out.push(0xce);
+          out.push(Marker.uint32);
           u32(n);
         } else {
-          out.push(0xcf);
+          out.push(Marker.uint64);
           u32(Math.floor(n / 2 ** 32));
           u32(n >>> 0);
         }
       } else if (n >= -32) out.push(n & 0xff);
-      else if (n >= -128) out.push(0xd0, n & 0xff);
+      else if (n >= -128) out.push(Marker.int8, n & 0xff);
       else if (n >= -32768) {
-        out.push(0xd1);
+        out.push(Marker.int16);
         u16(n & 0xffff);
       } else if (n >= -(2 ** 31)) {
-        out.push(0xd2);
+        out.push(Marker.int32);
         u32(n >>> 0);
       } else {
         const view = new DataView(new ArrayBuffer(9));
-        view.setUint8(0, 0xd3);
+        view.setUint8(0, Marker.int64);
         view.setBigInt64(1, BigInt(n));
         raw(new Uint8Array(view.buffer));
       }
     } else {
       const view = new DataView(new ArrayBuffer(9));
-      view.setUint8(0, 0xcb);
+      view.setUint8(0, Marker.float64);
       view.setFloat64(1, n);
       raw(new Uint8Array(view.buffer));
     }
   };
   const any = (v: unknown): void => {
-    if (v === null || v === undefined) out.push(0xc0);
-    else if (v === false) out.push(0xc2);
-    else if (v === true) out.push(0xc3);
+    if (v === null || v === undefined) out.push(Marker.nil);
+    else if (v === false) out.push(Marker.false);
+    else if (v === true) out.push(Marker.true);
     else if (typeof v === 'number') num(v);
     else if (typeof v === 'string') str(utf8.encode(v));
     else if (v instanceof LuaBytes) str(v.bytes);
     else if (v instanceof Uint8Array) bin(v);
     else if (Array.isArray(v)) {
       const n = v.length;
-      if (n <= 15) out.push(0x90 | n);
+      if (n <= FixCapacity.array) out.push(Marker.fixarray | n);
       else if (n <= 0xffff) {
-        out.push(0xdc);
+        out.push(Marker.array16);
         u16(n);
       } else {
-        out.push(0xdd);
+        out.push(Marker.array32);
         u32(n);
       }
       for (const item of v) any(item);
     } else if (typeof v === 'object') {
       const entries = Object.entries(v).filter(([, value]) => value !== undefined);
       if (entries.length === 0 && !(AS_MAP in v)) {
-        out.push(0x90);
+        out.push(Marker.fixarray);
         return;
       }
       const n = entries.length;
-      if (n <= 15) out.push(0x80 | n);
+      if (n <= FixCapacity.map) out.push(Marker.fixmap | n);
       else if (n <= 0xffff) {
-        out.push(0xde);
+        out.push(Marker.map16);
         u16(n);
       } else {
-        out.push(0xdf);
+        out.push(Marker.map32);
         u32(n);
       }
       for (const [key, value] of entries) {

@@ -181,7 +181,8 @@ export function isRequest(message: unknown): message is DecodedRequest {
  * offset of the byte after it. -1 when `bytes` does not start with the
  * head of a `type` message followed by a whole unsigned integer (another
  * type, not an array of four, a negative or non-integer msgid, or too few
- * bytes).
+ * bytes). The head must be the fixarray Kong and this server write; the
+ * same array in array16 form, which no peer sends, is not recognised.
  */
 export function msgidEnd(bytes: Uint8Array, type: MessageType): number {
   if (bytes[0] !== ENVELOPE_HEAD || bytes[1] !== type) return -1;

@@ -14,6 +14,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Connection, RequestRouter } from '../wire/connection.ts';
+import { encodedMsgid, encodeMsgid, isStepMethod, MessageType, peekMsgid, withMsgid } from '../wire/envelope.ts';
 import { FrameError, Framer } from '../wire/framer.ts';
 import { ownerSlot } from '../rpc/ids.ts';
 
@@ -52,14 +53,15 @@ export class StepForwarder {
 
   /** The {@link RequestRouter} of Kong's connections. */
   readonly route: RequestRouter = (frame, method, arg, from) => {
-    if (!method.startsWith('plugin.Step')) return false;
+    if (!isStepMethod(method)) return false;
     const id = typeof arg === 'object' && arg !== null ? (arg as { EventId?: unknown }).EventId : undefined;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return false;
     const owner = ownerSlot(id);
     if (owner === this.#slot || owner >= this.#workers) return false;
-    const header = readMsgid(frame, 0x00);
-    if (header === undefined) return false;
-    this.#link(owner).send(frame, header, { from, msgid: header.msgid, msgidBytes: frame.slice(2, header.end), eventId: id });
+    const msgid = peekMsgid(frame, MessageType.request);
+    const msgidBytes = encodedMsgid(frame, MessageType.request);
+    if (msgid === undefined || msgidBytes === undefined) return false;
+    this.#link(owner).send(frame, { from, msgid, msgidBytes, eventId: id });
     this.#forwarded++;
     return true;
   };
@@ -108,11 +110,11 @@ class PeerLink {
     this.#socket.on('close', () => this.close());
   }
 
-  send(frame: Uint8Array, header: MsgidHeader, pending: Pending): void {
+  send(frame: Uint8Array, pending: Pending): void {
     if (this.#closed) return lost(pending);
     const seq = (this.#seq = (this.#seq + 1) >>> 0);
     this.#pending.set(seq, pending);
-    this.#socket.write(withMsgid(frame, header, 0x00, uint32(seq)));
+    this.#socket.write(withMsgid(frame, MessageType.request, encodeMsgid(seq)));
   }
 
   close(): void {
@@ -135,57 +137,18 @@ class PeerLink {
   }
 
   #answer(bytes: Uint8Array): void {
-    const header = readMsgid(bytes, 0x01);
-    const pending = header === undefined ? undefined : this.#pending.get(header.msgid);
-    if (header === undefined || pending === undefined) {
+    const seq = peekMsgid(bytes, MessageType.response);
+    const pending = seq === undefined ? undefined : this.#pending.get(seq);
+    if (seq === undefined || pending === undefined) {
       this.#logger.warn('a sibling worker answered a request that was not forwarded to it; ignored');
       return;
     }
-    this.#pending.delete(header.msgid);
-    pending.from.writeFrame(withMsgid(bytes, header, 0x01, pending.msgidBytes));
+    this.#pending.delete(seq);
+    pending.from.writeFrame(withMsgid(bytes, MessageType.response, pending.msgidBytes));
   }
 }
 
 /** Kong's answer when the worker running an event cannot be reached. */
 function lost(pending: Pending): void {
   pending.from.reply(pending.msgid, `event ${pending.eventId} is gone: the worker running it exited`, null);
-}
-
-/** Where a message's msgid ends, and its value. */
-interface MsgidHeader {
-  readonly msgid: number;
-  /** Offset of the byte after the msgid. */
-  readonly end: number;
-}
-
-/** Reads the msgid of `[type, msgid, …]` (a request when `type` is 0, a response when 1). */
-function readMsgid(bytes: Uint8Array, type: number): MsgidHeader | undefined {
-  if (bytes[0] !== 0x94 || bytes[1] !== type) return undefined;
-  const marker = bytes[2];
-  if (marker === undefined) return undefined;
-  if (marker <= 0x7f) return { msgid: marker, end: 3 };
-  const size = marker === 0xcc ? 1 : marker === 0xcd ? 2 : marker === 0xce ? 4 : marker === 0xcf ? 8 : 0;
-  if (size === 0 || bytes.length < 3 + size) return undefined;
-  let msgid = 0;
-  for (let i = 0; i < size; i++) msgid = msgid * 256 + (bytes[3 + i] ?? 0);
-  return { msgid, end: 3 + size };
-}
-
-/** `bytes` with its msgid replaced by the encoded `msgid`. */
-function withMsgid(bytes: Uint8Array, header: MsgidHeader, type: number, msgid: Uint8Array): Uint8Array {
-  const rest = bytes.subarray(header.end);
-  const out = new Uint8Array(2 + msgid.length + rest.length);
-  out[0] = 0x94;
-  out[1] = type;
-  out.set(msgid, 2);
-  out.set(rest, 2 + msgid.length);
-  return out;
-}
-
-/** `value` encoded as a MessagePack uint32. */
-function uint32(value: number): Uint8Array {
-  const out = new Uint8Array(5);
-  out[0] = 0xce;
-  new DataView(out.buffer).setUint32(1, value);
-  return out;
 }

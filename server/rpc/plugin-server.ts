@@ -14,6 +14,10 @@ import { createInstance, phaseMethod, type Instance } from './instance.ts';
 import { isPhase, type Phase } from '../../plugin/phases.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { RpcLog, redactProblems } from './redact.ts';
+import * as envelope from '../wire/envelope.ts';
+
+// A module-local binding, which V8 folds into the code (see wire/envelope.ts).
+const { Method } = envelope;
 
 /** Options of a {@link PluginServer}. */
 export interface PluginServerOptions {
@@ -59,15 +63,8 @@ export interface ClusterPeers {
 /** An RPC failed; the message goes back to Kong as the error string. */
 export class RpcError extends Error {}
 
-const STEP_METHODS = new Set([
-  'plugin.Step',
-  'plugin.StepMultiMap',
-  'plugin.StepCredential',
-  'plugin.StepConsumer',
-  'plugin.StepRoute',
-  'plugin.StepService',
-  'plugin.StepMemoryStats',
-]);
+/** The Step variants that carry a PDK call's result (`plugin.StepError` carries its failure). */
+const RESULT_STEPS: ReadonlySet<string> = new Set(envelope.STEP_METHODS.filter((method) => method !== Method.stepError));
 
 /** Serves Kong's RPC methods for a set of plugins. */
 export class PluginServer implements EventHost {
@@ -159,14 +156,14 @@ export class PluginServer implements EventHost {
     if (this.#logger.isLevelEnabled('debug')) replier = this.#rpcLog.request(replier, msgid, method, params);
     const arg = Array.isArray(params) ? (params[0] as unknown) : params;
     try {
-      if (STEP_METHODS.has(method)) this.#step(replier, msgid, arg, false);
-      else if (method === 'plugin.StepError') this.#step(replier, msgid, arg, true);
-      else if (method === 'plugin.HandleEvent') this.#handleEvent(replier, msgid, arg);
-      else if (method === 'plugin.StartInstance') replier.reply(msgid, null, this.#startInstance(arg));
-      else if (method === 'plugin.CloseInstance') this.#closeInstance(replier, msgid, arg);
-      else if (method === 'plugin.InstanceStatus') this.#instanceStatus(replier, msgid, arg);
-      else if (method === 'plugin.GetStatus') this.#getStatus(replier, msgid);
-      else if (method === 'plugin.GetPluginInfo') replier.reply(msgid, null, this.#pluginInfo(arg));
+      if (RESULT_STEPS.has(method)) this.#step(replier, msgid, arg, false);
+      else if (method === Method.stepError) this.#step(replier, msgid, arg, true);
+      else if (method === Method.handleEvent) this.#handleEvent(replier, msgid, arg);
+      else if (method === Method.startInstance) replier.reply(msgid, null, this.#startInstance(arg));
+      else if (method === Method.closeInstance) this.#closeInstance(replier, msgid, arg);
+      else if (method === Method.instanceStatus) this.#instanceStatus(replier, msgid, arg);
+      else if (method === Method.getStatus) this.#getStatus(replier, msgid);
+      else if (method === Method.getPluginInfo) replier.reply(msgid, null, this.#pluginInfo(arg));
       else throw new RpcError(`unknown method ${JSON.stringify(method)}`);
     } catch (error) {
       this.#internalError(replier, msgid, method, error);
@@ -351,7 +348,7 @@ export class PluginServer implements EventHost {
     if (this.#cluster === undefined) return void replier.reply(msgid, null, this.status());
     this.#cluster.serverStatus().then(
       (status) => replier.reply(msgid, null, status),
-      (error: unknown) => this.#internalError(replier, msgid, 'plugin.GetStatus', error),
+      (error: unknown) => this.#internalError(replier, msgid, Method.getStatus, error),
     );
   }
 

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { FieldSpec } from '../../schema/index.ts';
 import type { Replier } from './event.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
+import { Method } from '../wire/envelope.ts';
 
 /** What a redacted value is replaced with. */
 export const REDACTED = '[REDACTED]';
@@ -177,7 +178,7 @@ export class RpcLog {
         fields['eventId'] = this.#show(record['EventId']);
         if ('Data' in record) fields['data'] = this.#stepData(record['EventId'], record['Data']);
       }
-      if (method === 'plugin.StartInstance') {
+      if (method === Method.startInstance) {
         plugin = typeof record['Name'] === 'string' ? this.#plugin(record['Name']) : undefined;
         fields['name'] = this.#show(record['Name']);
         fields['config'] = this.#startConfig(plugin, record['Config']);
@@ -209,7 +210,7 @@ export class RpcLog {
         fields['args'] = this.#callArgs(record['EventId'], call.Method, args);
         fields['size'] = sizeOf(args);
       }
-    } else if (record !== undefined && method === 'plugin.StartInstance') {
+    } else if (record !== undefined && method === Method.startInstance) {
       fields['instanceId'] = this.#show(record['Id']);
       const tree = plugin === undefined ? undefined : this.#tree(plugin);
       fields['config'] = tree === undefined ? '[not shown]' : this.#show(redactConfig(record['Config'], tree));

@@ -12,6 +12,14 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { Decoder, Encoder } from '@msgpack/msgpack';
+import * as envelope from './envelope.ts';
+
+// Module-local copies, which V8 compiles as the literals they stand for (see envelope.ts).
+const { ENVELOPE_HEAD } = envelope;
+const RESPONSE = envelope.MessageType.response;
+const { array: FIXARRAY_MAX, str: FIXSTR_MAX } = envelope.FixCapacity;
+const { fixmap: FIXMAP, fixarray: FIXARRAY, fixstr: FIXSTR, nil: NIL, false: FALSE, true: TRUE } = envelope.Marker;
+const { uint8: UINT8, uint16: UINT16, uint32: UINT32, uint64: UINT64, str8: STR8 } = envelope.Marker;
 
 /** Limits on decoded values (the framer has bounded the message size). */
 export interface DecodeLimits {
@@ -115,11 +123,11 @@ export class ReplyEncoder {
     const size = ENVELOPE + uintSize(msgid) + uintSize(eventId) + head.length + argsSize;
     // allocUnsafe takes small buffers from Node's shared slab: no allocation per reply.
     const out = Buffer.allocUnsafe(size);
-    out[0] = 0x94;
-    out[1] = 0x01;
+    out[0] = ENVELOPE_HEAD;
+    out[1] = RESPONSE;
     let at = writeUint(out, 2, msgid);
-    out[at++] = 0xc0;
-    out[at++] = 0x82;
+    out[at++] = NIL;
+    out[at++] = FIXMAP | 2;
     out.set(EVENT_ID_KEY, at);
     at = writeUint(out, at + EVENT_ID_KEY.length, eventId);
     out.set(head, at);
@@ -133,7 +141,7 @@ export class ReplyEncoder {
     if (head === undefined) {
       // {Method: m} is 81 A6 "Method" <m>: keep the key and value, add Args.
       const encoded = headEncoder.encode({ Method: method });
-      head = concat(DATA_KEY, [0x82], encoded.subarray(1), ARGS_KEY);
+      head = concat(DATA_KEY, [FIXMAP | 2], encoded.subarray(1), ARGS_KEY);
       if (HEADS.size < 4096) HEADS.set(method, head);
     }
     return head;
@@ -148,12 +156,17 @@ export class ReplyEncoder {
 const HEADS = new Map<string, Uint8Array>();
 const headEncoder = new Encoder();
 
-const EVENT_ID_KEY = new Uint8Array([0xa7, ...Buffer.from('EventId')]);
+const EVENT_ID_KEY = fixstr('EventId');
 /** Bytes of `[1, msgid, nil, {EventId: id, Data: …}]` other than the two ints and Data: 94 01 C0 82 "EventId". */
 const ENVELOPE = 4 + EVENT_ID_KEY.length;
-const DATA_KEY = new Uint8Array([0xa4, ...Buffer.from('Data')]);
-const ARGS_KEY = new Uint8Array([0xa4, ...Buffer.from('Args')]);
-const DATA_RET = concat(DATA_KEY, [0xa3, ...Buffer.from('ret')]);
+const DATA_KEY = fixstr('Data');
+const ARGS_KEY = fixstr('Args');
+const DATA_RET = concat(DATA_KEY, fixstr('ret'));
+
+/** An ASCII string of at most 31 characters, encoded. */
+function fixstr(text: string): Uint8Array {
+  return new Uint8Array([FIXSTR | text.length, ...Buffer.from(text, 'latin1')]);
+}
 
 function concat(...parts: readonly ArrayLike<number>[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
@@ -171,7 +184,7 @@ function concat(...parts: readonly ArrayLike<number>[]): Uint8Array {
  * or nil; -1 otherwise (the general encoder takes it then).
  */
 function simpleArgsSize(args: readonly unknown[]): number {
-  if (args.length > 15) return -1;
+  if (args.length > FIXARRAY_MAX) return -1;
   let size = 1;
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
@@ -179,7 +192,7 @@ function simpleArgsSize(args: readonly unknown[]): number {
       const n = value.length;
       if (n > 255) return -1;
       for (let c = 0; c < n; c++) if (value.charCodeAt(c) >= 0x80) return -1;
-      size += n + (n < 32 ? 1 : 2);
+      size += n + (n <= FIXSTR_MAX ? 1 : 2);
     } else if (typeof value === 'number') {
       if (!Number.isInteger(value) || value < -32 || value > 0xffff) return -1;
       size += value < 0 || value < 0x80 ? 1 : value < 0x100 ? 2 : 3;
@@ -191,21 +204,21 @@ function simpleArgsSize(args: readonly unknown[]): number {
 
 /** Writes `args` checked by {@link simpleArgsSize}, byte for byte as @msgpack/msgpack would. */
 function writeSimpleArgs(out: Buffer, at: number, args: readonly unknown[]): void {
-  out[at++] = 0x90 + args.length;
+  out[at++] = FIXARRAY | args.length;
   for (let i = 0; i < args.length; i++) {
     const value = args[i];
     if (typeof value === 'string') {
       const n = value.length;
-      if (n < 32) out[at++] = 0xa0 + n;
+      if (n <= FIXSTR_MAX) out[at++] = FIXSTR | n;
       else {
-        out[at++] = 0xd9;
+        out[at++] = STR8;
         out[at++] = n;
       }
       for (let c = 0; c < n; c++) out[at++] = value.charCodeAt(c);
     } else if (typeof value === 'number') {
       if (value < 0) out[at++] = value & 0xff;
       else at = writeUint(out, at, value);
-    } else out[at++] = value === true ? 0xc3 : value === false ? 0xc2 : 0xc0;
+    } else out[at++] = value === true ? TRUE : value === false ? FALSE : NIL;
   }
 }
 
@@ -224,21 +237,21 @@ function writeUint(out: Buffer, at: number, n: number): number {
     return at + 1;
   }
   if (n < 0x100) {
-    out[at] = 0xcc;
+    out[at] = UINT8;
     out[at + 1] = n;
     return at + 2;
   }
   if (n < 0x10000) {
-    out[at] = 0xcd;
+    out[at] = UINT16;
     out.writeUInt16BE(n, at + 1);
     return at + 3;
   }
   if (n < 0x100000000) {
-    out[at] = 0xce;
+    out[at] = UINT32;
     out.writeUInt32BE(n, at + 1);
     return at + 5;
   }
-  out[at] = 0xcf;
+  out[at] = UINT64;
   out.writeUInt32BE(Math.floor(n / 0x100000000), at + 1);
   out.writeUInt32BE(n >>> 0, at + 5);
   return at + 9;

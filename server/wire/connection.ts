@@ -9,9 +9,13 @@ import type { Logger } from 'pino';
 import { MessageDecoder, MessageEncoder, ReplyEncoder } from './codec.ts';
 import type { Replier } from '../rpc/event.ts';
 import { readInPlace } from './direct-reads.ts';
+import * as envelope from './envelope.ts';
 import { FrameError, Framer, type FramerLimits } from './framer.ts';
 import type { PluginServer } from '../rpc/plugin-server.ts';
 import { RequestReader } from './request-reader.ts';
+
+// Module-local bindings, which V8 folds into the code (see envelope.ts).
+const { MessageType } = envelope;
 
 /** Options of a connection. */
 export interface ConnectionOptions extends FramerLimits {
@@ -92,7 +96,7 @@ export class Connection implements Replier {
 
   reply(msgid: number, error: string | null, result: unknown): boolean {
     if (!this.#open) return false;
-    this.#write([1, msgid, error, result]);
+    this.#write([MessageType.response, msgid, error, result]);
     return true;
   }
 
@@ -100,7 +104,7 @@ export class Connection implements Replier {
     if (!this.#open) return false;
     const bytes = this.#replies.step(msgid, eventId, method, args);
     if (bytes !== undefined) this.#socket.write(bytes);
-    else this.#write([1, msgid, null, { EventId: eventId, Data: method === undefined ? 'ret' : { Method: method, Args: args } }]);
+    else this.#write([MessageType.response, msgid, null, { EventId: eventId, Data: method === undefined ? 'ret' : { Method: method, Args: args } }]);
     return true;
   }
 
@@ -172,13 +176,13 @@ export class Connection implements Replier {
       const own = bytes.byteLength > SHARED_COPY_LIMIT || bytes.byteLength * 2 >= bytes.buffer.byteLength ? bytes : bytes.slice();
       message = (this.#decoder ??= new MessageDecoder()).decode(own, invalidUtf8);
     } catch (error) {
-      const msgid = peekMsgid(bytes);
+      const msgid = envelope.peekMsgid(bytes, MessageType.request);
       const text = `malformed request: ${(error as Error).message}`;
       if (msgid === undefined) this.destroy(text);
       else this.reply(msgid, text, null);
       return;
     }
-    if (!Array.isArray(message) || message.length !== 4 || message[0] !== 0 || typeof message[1] !== 'number') {
+    if (!envelope.isRequest(message)) {
       const msgid = Array.isArray(message) && typeof message[1] === 'number' ? message[1] : undefined;
       const text = 'malformed request: expected [0, msgid, method, params]';
       if (msgid === undefined) this.destroy(text);
@@ -207,19 +211,6 @@ let lastNotice: { readonly pid: number; readonly bytes: Uint8Array } | undefined
 
 /** `[2, "serverPid", pid]`, encoded once (every connection starts with it). */
 function pidNotice(pid: number): Uint8Array {
-  if (lastNotice?.pid !== pid) lastNotice = { pid, bytes: new MessageEncoder().encode([2, 'serverPid', pid]) };
+  if (lastNotice?.pid !== pid) lastNotice = { pid, bytes: new MessageEncoder().encode([MessageType.notification, envelope.Notification.serverPid, pid]) };
   return lastNotice.bytes;
-}
-
-/** Reads the msgid of `[0, msgid, …]` without decoding the rest. */
-function peekMsgid(bytes: Uint8Array): number | undefined {
-  if (bytes[0] !== 0x94 || bytes[1] !== 0x00) return undefined;
-  const type = bytes[2];
-  if (type === undefined) return undefined;
-  if (type <= 0x7f) return type;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (type === 0xcc && bytes.length >= 4) return view.getUint8(3);
-  if (type === 0xcd && bytes.length >= 5) return view.getUint16(3);
-  if (type === 0xce && bytes.length >= 7) return view.getUint32(3);
-  return undefined;
 }

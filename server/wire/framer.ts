@@ -20,6 +20,12 @@
  * @module
  */
 import { isUtf8 } from 'node:buffer';
+import * as envelope from './envelope.ts';
+
+// Module-local copies, which V8 compiles as the literals they stand for (see envelope.ts).
+const { fixmap: FIXMAP, fixarray: FIXARRAY, fixstr: FIXSTR, nil: NIL, neverUsed: NEVER_USED, negativeFixint: NEGATIVE_FIXINT } = envelope.Marker;
+const { bin8: BIN8, bin16: BIN16, ext8: EXT8, ext16: EXT16, ext32: EXT32, str8: STR8, str16: STR16 } = envelope.Marker;
+const { array16: ARRAY16, array32: ARRAY32, map16: MAP16, map32: MAP32 } = envelope.Marker;
 
 /** The stream cannot be framed: it is not MessagePack, or a limit was hit. */
 export class FrameError extends Error {
@@ -249,31 +255,31 @@ export class Framer {
       let payload = 0;
       let children = 0;
       let isStr = false;
-      if (byte <= 0x7f || byte >= 0xe0) {
+      if (byte < FIXMAP || byte >= NEGATIVE_FIXINT) {
         // positive or negative fixint
-      } else if (byte <= 0x8f) {
-        children = (byte - 0x80) * 2;
-      } else if (byte <= 0x9f) {
-        children = byte - 0x90;
-      } else if (byte <= 0xbf) {
-        payload = byte - 0xa0;
+      } else if (byte < FIXARRAY) {
+        children = (byte - FIXMAP) * 2;
+      } else if (byte < FIXSTR) {
+        children = byte - FIXARRAY;
+      } else if (byte < NIL) {
+        payload = byte - FIXSTR;
         isStr = true;
       } else {
-        const fixed = FIXED_PAYLOAD[byte - 0xc0] as number;
+        const fixed = FIXED_PAYLOAD[byte - NIL] as number;
         if (fixed >= 0) {
           payload = fixed;
-        } else if (byte === 0xc1) {
+        } else if (byte === NEVER_USED) {
           throw new FrameError('byte 0xc1 is never used in MessagePack');
         } else {
           const width = lengthWidth(byte);
           header = 1 + width;
           if (pos + header > limit) return this.#suspend(messageStart, pos, pending, pos + header);
           const length = readLength(bytes, pos + 1, width);
-          if (byte === 0xdc || byte === 0xdd) children = length;
-          else if (byte === 0xde || byte === 0xdf) children = length * 2;
+          if (byte === ARRAY16 || byte === ARRAY32) children = length;
+          else if (byte === MAP16 || byte === MAP32) children = length * 2;
           else {
-            payload = byte >= 0xc7 && byte <= 0xc9 ? length + 1 : length; // ext carries a type byte
-            isStr = byte >= 0xd9;
+            payload = byte >= EXT8 && byte <= EXT32 ? length + 1 : length; // ext carries a type byte
+            isStr = byte >= STR8;
           }
         }
       }
@@ -316,8 +322,8 @@ function growable(length: number, max: number): Uint8Array {
 }
 
 /**
- * Payload bytes after the type byte for 0xc0 … 0xdf when fixed; -1 for 0xc1
- * and for the types that carry a length field.
+ * Payload bytes after the type byte for 0xc0 (nil) … 0xdf when
+ * fixed; -1 for 0xc1 and for the types that carry a length field.
  */
 const FIXED_PAYLOAD = [
   0, -1, 0, 0, // nil, (never used), false, true
@@ -335,8 +341,8 @@ const FIXED_PAYLOAD = [
 /** Width of the length field of bin, ext, str, array and map types. */
 function lengthWidth(byte: number): number {
   switch (byte) {
-    case 0xc4: case 0xc7: case 0xd9: return 1;
-    case 0xc5: case 0xc8: case 0xda: case 0xdc: case 0xde: return 2;
+    case BIN8: case EXT8: case STR8: return 1;
+    case BIN16: case EXT16: case STR16: case ARRAY16: case MAP16: return 2;
     default: return 4;
   }
 }

@@ -13,20 +13,16 @@
  *
  * @module
  */
+import * as envelope from './envelope.ts';
 
-/** Methods read here: the ones Kong sends for every event. */
-const METHODS = [
-  'plugin.Step',
-  'plugin.HandleEvent',
-  'plugin.StepMultiMap',
-  'plugin.StepError',
-  'plugin.StepCredential',
-  'plugin.StepConsumer',
-  'plugin.StepRoute',
-  'plugin.StepService',
-  'plugin.StepMemoryStats',
-] as const;
-const METHOD_BYTES = METHODS.map((name) => Buffer.from(name, 'latin1'));
+// Module-local copies, which V8 compiles as the literals they stand for (see envelope.ts).
+const { ENVELOPE_HEAD, EVENT_METHODS, MSGID_AT } = envelope;
+const REQUEST = envelope.MessageType.request;
+const { fixmap: FIXMAP, fixarray: FIXARRAY, fixstr: FIXSTR, nil: NIL, false: FALSE, true: TRUE } = envelope.Marker;
+const { uint8: UINT8, uint16: UINT16, uint32: UINT32, uint64: UINT64, str8: STR8, str16: STR16, negativeFixint: NEGATIVE_FIXINT } = envelope.Marker;
+
+/** Methods read here: the ones Kong sends for every event, the most frequent first. */
+const METHOD_BYTES = EVENT_METHODS.map((name) => Buffer.from(name, 'latin1'));
 
 /** Map keys of their arguments. */
 const KEYS = ['EventId', 'Data', 'InstanceId', 'EventName'] as const;
@@ -55,18 +51,18 @@ export class RequestReader {
    * decline: decode the message the general way then.
    */
   read(bytes: Uint8Array): boolean {
-    if (bytes.length < 4 || bytes[0] !== 0x94 || bytes[1] !== 0x00) return false;
+    if (bytes.length < 4 || bytes[0] !== ENVELOPE_HEAD || bytes[1] !== REQUEST) return false;
     this.#bytes = bytes;
-    this.#pos = 2;
+    this.#pos = MSGID_AT;
     const msgid = this.#uint();
     if (msgid === DECLINE) return false;
     const method = this.#method();
-    if (method === undefined || bytes[this.#pos] !== 0x91) return false;
+    if (method === undefined || bytes[this.#pos] !== (FIXARRAY | 1)) return false;
     this.#pos++;
     const head = bytes[this.#pos++] as number;
-    if (head < 0x80 || head > 0x8f) return false;
+    if (head < FIXMAP || head >= FIXARRAY) return false;
     const arg: Record<string, unknown> = {};
-    for (let i = head - 0x80; i > 0; i--) {
+    for (let i = head - FIXMAP; i > 0; i--) {
       const key = this.#key();
       if (key === undefined) return false;
       const value = this.#scalar();
@@ -86,21 +82,21 @@ export class RequestReader {
     const bytes = this.#bytes;
     const at = this.#pos;
     const type = bytes[at] as number;
-    if (type <= 0x7f) {
+    if (type < FIXMAP) {
       this.#pos = at + 1;
       return type;
     }
-    if (type === 0xcc) {
+    if (type === UINT8) {
       this.#pos = at + 2;
       return bytes[at + 1] ?? DECLINE;
     }
-    if (type === 0xcd) {
+    if (type === UINT16) {
       if (at + 3 > bytes.length) return DECLINE;
       this.#pos = at + 3;
       return (bytes[at + 1] as number) * 0x100 + (bytes[at + 2] as number);
     }
-    if (type === 0xce || type === 0xcf) {
-      const width = type === 0xce ? 4 : 8;
+    if (type === UINT32 || type === UINT64) {
+      const width = type === UINT32 ? 4 : 8;
       if (at + 1 + width > bytes.length) return DECLINE;
       let n = 0;
       for (let i = 1; i <= width; i++) n = n * 0x100 + (bytes[at + i] as number);
@@ -114,7 +110,7 @@ export class RequestReader {
 
   #method(): string | undefined {
     const index = this.#match(METHOD_BYTES);
-    return index === undefined ? undefined : METHODS[index];
+    return index === undefined ? undefined : EVENT_METHODS[index];
   }
 
   #key(): string | undefined {
@@ -127,8 +123,8 @@ export class RequestReader {
     const bytes = this.#bytes;
     const at = this.#pos;
     const type = bytes[at] as number;
-    if (type < 0xa0 || type > 0xbf) return undefined;
-    const length = type - 0xa0;
+    if (type < FIXSTR || type >= NIL) return undefined;
+    const length = type - FIXSTR;
     if (at + 1 + length > bytes.length) return undefined;
     outer: for (let n = 0; n < names.length; n++) {
       const name = names[n] as Uint8Array;
@@ -146,24 +142,24 @@ export class RequestReader {
     const at = this.#pos;
     const type = bytes[at];
     if (type === undefined) return DECLINE;
-    if (type <= 0x7f || (type >= 0xcc && type <= 0xcf)) return this.#uint();
-    if (type >= 0xe0) {
+    if (type < FIXMAP || (type >= UINT8 && type <= UINT64)) return this.#uint();
+    if (type >= NEGATIVE_FIXINT) {
       this.#pos = at + 1;
       return type - 0x100;
     }
-    if (type === 0xc0 || type === 0xc2 || type === 0xc3) {
+    if (type === NIL || type === FALSE || type === TRUE) {
       this.#pos = at + 1;
-      return type === 0xc0 ? null : type === 0xc3;
+      return type === NIL ? null : type === TRUE;
     }
     let start: number;
     let length: number;
-    if (type >= 0xa0 && type <= 0xbf) {
+    if (type >= FIXSTR && type < NIL) {
       start = at + 1;
-      length = type - 0xa0;
-    } else if (type === 0xd9) {
+      length = type - FIXSTR;
+    } else if (type === STR8) {
       start = at + 2;
       length = bytes[at + 1] ?? MAX_STR + 1;
-    } else if (type === 0xda) {
+    } else if (type === STR16) {
       start = at + 3;
       length = (bytes[at + 1] ?? 0xff) * 0x100 + (bytes[at + 2] ?? 0xff);
     } else return DECLINE;

@@ -9,6 +9,7 @@
 import { connect, type Socket } from 'node:net';
 import { decodeMultiStream } from '@msgpack/msgpack';
 import { luaPack } from './lua-msgpack.ts';
+import { MessageType } from '../../server/wire/envelope.ts';
 
 /** What came back for one call. */
 export interface CallResult {
@@ -86,7 +87,7 @@ export class HostConnection {
         done(value);
       };
       this.#waiter = { msgid, resolve: settle(resolve), reject: settle(reject) };
-      this.socket.write(luaPack([0, msgid, method, [arg]]));
+      this.socket.write(luaPack([MessageType.request, msgid, method, [arg]]));
     });
   }
 
@@ -120,13 +121,13 @@ export class HostConnection {
       this.unsolicited.push(message);
       return;
     }
-    if (message[0] === 2) {
+    if (message[0] === MessageType.notification) {
       this.notifications.push([String(message[1]), message[2]]);
       this.#onNotify(String(message[1]), message[2]);
       return;
     }
     const waiter = this.#waiter;
-    if (waiter === undefined || message[0] !== 1) {
+    if (waiter === undefined || message[0] !== MessageType.response) {
       this.unsolicited.push(message);
       return;
     }

@@ -14,22 +14,23 @@ import type { PdkHost } from '../fake/fake-kong.ts';
 import { kongVersion, type HostVersion } from '../fake/version.ts';
 import { HostCallError, HostConnection, type CallResult } from './host-connection.ts';
 import { requestThrough, type FakeRequestInit, type HostResponse } from './host-request.ts';
+import { Method } from '../../server/wire/envelope.ts';
 
 export type { FakeRequestInit, HostResponse };
 
 /** Step variant per PDK method, as `get_step_method` picks it. */
 const STEP_BY_METHOD: Record<string, string> = {
-  'kong.client.get_credential': 'plugin.StepCredential',
-  'kong.client.authenticate': 'plugin.StepCredential',
-  'kong.client.load_consumer': 'plugin.StepConsumer',
-  'kong.client.get_consumer': 'plugin.StepConsumer',
-  'kong.node.get_memory_stats': 'plugin.StepMemoryStats',
-  'kong.router.get_route': 'plugin.StepRoute',
-  'kong.router.get_service': 'plugin.StepService',
-  'kong.request.get_query': 'plugin.StepMultiMap',
-  'kong.request.get_headers': 'plugin.StepMultiMap',
-  'kong.response.get_headers': 'plugin.StepMultiMap',
-  'kong.service.response.get_headers': 'plugin.StepMultiMap',
+  'kong.client.get_credential': Method.stepCredential,
+  'kong.client.authenticate': Method.stepCredential,
+  'kong.client.load_consumer': Method.stepConsumer,
+  'kong.client.get_consumer': Method.stepConsumer,
+  'kong.node.get_memory_stats': Method.stepMemoryStats,
+  'kong.router.get_route': Method.stepRoute,
+  'kong.router.get_service': Method.stepService,
+  'kong.request.get_query': Method.stepMultiMap,
+  'kong.request.get_headers': Method.stepMultiMap,
+  'kong.response.get_headers': Method.stepMultiMap,
+  'kong.service.response.get_headers': Method.stepMultiMap,
 };
 
 /** Options of the host stand-in. */
@@ -201,7 +202,7 @@ export class KongHost {
   async #bridgeLoop(worker: Worker, instanceId: unknown, phase: string, request: PdkHost, errors: string[]): Promise<PhaseOutcome | 'reset'> {
     let response: CallResult;
     try {
-      response = await this.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase }, worker.index);
+      response = await this.call(Method.handleEvent, { InstanceId: instanceId, EventName: phase }, worker.index);
     } catch (error) {
       errors.push((error as Error).message);
       return error instanceof HostCallError ? 'error' : 'aborted';
@@ -227,10 +228,10 @@ export class KongHost {
         errors.push(`Lua error in ${method}: ${outcome.message}`);
         return 'aborted';
       }
-      let step = STEP_BY_METHOD[method] ?? 'plugin.Step';
+      let step = STEP_BY_METHOD[method] ?? Method.step;
       let stepData: unknown = outcome.kind === 'value' ? outcome.value : undefined;
       if (outcome.kind === 'fail' && kongVersion(this.version).failures === 'step-error') {
-        step = 'plugin.StepError';
+        step = Method.stepError;
         stepData = outcome.message;
       }
       const arg: Record<string, unknown> = { EventId: eventId };
@@ -263,13 +264,13 @@ export class KongHost {
     const cached = worker.instances.get(key);
     if (cached !== undefined && cached.seq === seq) return cached.id;
     const config = { ...(plugin.config ?? {}), __key__: key, __seq__: seq, __plugin_id: '3f0f2f4e-0000-4000-8000-000000000001' };
-    const response = await this.call('plugin.StartInstance', { Name: plugin.name, Config: JSON.stringify(config) }, worker.index);
+    const response = await this.call(Method.startInstance, { Name: plugin.name, Config: JSON.stringify(config) }, worker.index);
     if (response.error !== null && response.error !== undefined) throw new Error(JSON.stringify(response.error));
     const id = (response.result as Record<string, unknown>)['Id'];
     if (id === undefined || id === null) throw new Error('StartInstance returned no Id');
     this.instancesStarted++;
     worker.instances.set(key, { id, seq });
-    if (cached !== undefined) await this.call('plugin.CloseInstance', cached.id, worker.index).catch(() => undefined);
+    if (cached !== undefined) await this.call(Method.closeInstance, cached.id, worker.index).catch(() => undefined);
     return id;
   }
 

@@ -89,15 +89,15 @@ export class Hub {
     const data = message as Partial<Record<string, unknown>>;
     switch (message.t) {
       case 'fetch': {
-        const { seq, id } = data;
-        if (!isCount(seq) || !isCount(id)) return this.#drop(slot, message);
+        const { seq, id, askedAt } = data;
+        if (!isCount(seq) || !isCount(id) || typeof askedAt !== 'number') return this.#drop(slot, message);
         const origin = ownerSlot(id);
         const port = this.#ports.get(origin);
         if (origin === slot || port === undefined) return this.#send(slot, { t: 'fetched', seq, record: null });
         const relays = this.#relays.get(origin) ?? [];
         relays.push({ from: slot, seq });
         this.#relays.set(origin, relays);
-        port.send({ t: 'fetch', seq, id, from: slot });
+        port.send({ t: 'fetch', seq, id, from: slot, askedAt });
         return;
       }
       case 'fetched': {

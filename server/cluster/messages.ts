@@ -18,8 +18,8 @@ export type WorkerMessage =
   | { readonly t: 'ready' }
   /** A connection from Kong that the primary handed over has closed (the primary balances by open connections). */
   | { readonly t: 'conn-closed' }
-  /** Asks the origin of instance `id` for its record; answered by `fetched`. */
-  | { readonly t: 'fetch'; readonly seq: number; readonly id: number }
+  /** Asks the origin of instance `id` for its record, for a request received at `askedAt` (epoch ms); answered by `fetched`. */
+  | { readonly t: 'fetch'; readonly seq: number; readonly id: number; readonly askedAt: number }
   /** Answers a `fetch` relayed from worker `to`. */
   | { readonly t: 'fetched'; readonly seq: number; readonly to: number; readonly record: InstanceRecord | null }
   /** Kong closed instance `id` through this worker: the others drop their copies. */
@@ -36,8 +36,8 @@ export type PrimaryMessage =
   | { readonly t: 'conn' }
   /** The server is stopping and no event runs anywhere: exit now. */
   | { readonly t: 'exit' }
-  /** Worker `from` asks for the record of instance `id` (this worker is its origin). */
-  | { readonly t: 'fetch'; readonly seq: number; readonly id: number; readonly from: number }
+  /** Worker `from` asks for the record of instance `id` (this worker is its origin), for a request it received at `askedAt`. */
+  | { readonly t: 'fetch'; readonly seq: number; readonly id: number; readonly from: number; readonly askedAt: number }
   /** The answer to this worker's `fetch`; `null` when the origin does not know the id or is gone. */
   | { readonly t: 'fetched'; readonly seq: number; readonly record: InstanceRecord | null }
   /** Drop the copy of instance `id`. */

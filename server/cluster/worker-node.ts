@@ -74,7 +74,7 @@ export class WorkerNode {
       ids: { instances: new SlotIdSource(options.slot), events: new SlotIdSource(options.slot) },
       cluster: {
         slot: options.slot,
-        fetchInstance: (id) => this.#fetch(id),
+        fetchInstance: (id, askedAt) => this.#fetch(id, askedAt),
         instanceClosed: (id) => options.control.send({ t: 'closed', id }),
         serverStatus: () => this.#serverStatus(),
       },
@@ -133,7 +133,7 @@ export class WorkerNode {
     const data = message as PrimaryMessage;
     switch (data.t) {
       case 'fetch':
-        this.#options.control.send({ t: 'fetched', seq: data.seq, to: data.from, record: this.server.instanceRecord(data.id) ?? null });
+        this.#options.control.send({ t: 'fetched', seq: data.seq, to: data.from, record: this.server.instanceRecord(data.id, data.askedAt) ?? null });
         return;
       case 'fetched':
         this.#fetches.get(data.seq)?.(data.record ?? undefined);
@@ -211,7 +211,7 @@ export class WorkerNode {
     socket.once('close', () => this.#sockets.delete(socket));
   }
 
-  #fetch(id: number): Promise<InstanceRecord | undefined> {
+  #fetch(id: number, askedAt: number): Promise<InstanceRecord | undefined> {
     const seq = (this.#seq = (this.#seq + 1) % Number.MAX_SAFE_INTEGER);
     const timeoutMs = this.#options.fetchTimeoutMs ?? 5000;
     return new Promise<InstanceRecord | undefined>((resolve, reject) => {
@@ -224,7 +224,7 @@ export class WorkerNode {
         this.#fetches.delete(seq);
         resolve(record);
       });
-      this.#options.control.send({ t: 'fetch', seq, id });
+      this.#options.control.send({ t: 'fetch', seq, id, askedAt });
     });
   }
 }

@@ -40,6 +40,11 @@ export interface InstanceRecord {
   readonly configJson: unknown;
   /** Seconds since the epoch when Kong started the instance. */
   readonly startTime: number;
+  /**
+   * Kong closed the instance after the sibling that asks for it received
+   * the request naming it: that request is served, and no copy is kept.
+   */
+  readonly closed?: boolean;
 }
 
 /** Parses Kong's config JSON; `__proto__` keys are dropped on the way. */

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Event, type EventHost, type Replier } from './event.ts';
 import type { InstanceRecord } from './instance.ts';
+import { ClosedInstances, clusterClock } from './closed-instances.ts';
 import { IdSource, ownerSlot, type Ids } from './ids.ts';
 import { createInstance, phaseMethod, type Instance } from './instance.ts';
 import { isPhase, type Phase } from '../../plugin/phases.ts';
@@ -52,8 +53,12 @@ export interface PluginServerOptions {
 export interface ClusterPeers {
   /** This worker's slot. */
   readonly slot: number;
-  /** The record of instance `id` from its origin worker; `undefined` when unknown there or the origin is gone. */
-  fetchInstance(id: number): Promise<InstanceRecord | undefined>;
+  /**
+   * The record of instance `id` from its origin worker, for a request
+   * received at `askedAt` ({@link clusterClock}); `undefined` when unknown
+   * there (or closed before `askedAt`) or the origin is gone.
+   */
+  fetchInstance(id: number, askedAt: number): Promise<InstanceRecord | undefined>;
   /** Kong closed instance `id` here: every other worker drops its copy. */
   instanceClosed(id: number): void;
   /** `plugin.GetStatus` of the whole server, gathered from every worker. */
@@ -79,6 +84,8 @@ export class PluginServer implements EventHost {
   readonly #fetching = new Map<number, Promise<Instance | undefined>>();
   /** Instances closed while their replica was being fetched. */
   readonly #dropOnArrival = new Set<number>();
+  /** This worker's instances that Kong closed lately, for siblings whose fetch crossed the close. */
+  readonly #closed = new ClosedInstances();
   readonly #eventTimeoutMs: number;
   readonly #abandonAfterMs: number;
   readonly #sweeper: NodeJS.Timeout;
@@ -191,6 +198,7 @@ export class PluginServer implements EventHost {
 
   /** Fails events that kept Kong waiting too long and forgets abandoned ones. */
   sweep(now: number): void {
+    if (this.#closed.size > 0) this.#closed.prune();
     for (const event of this.#events.values()) {
       const age = now - event.since;
       if (event.kongWaiting) {
@@ -247,6 +255,9 @@ export class PluginServer implements EventHost {
     const id = typeof arg === 'number' ? arg : asRecord(arg, 'plugin.CloseInstance expects an instance id')['InstanceId'];
     this.#withInstance(replier, msgid, id, (instance) => {
       this.#instances.delete(instance.id);
+      if (this.#cluster !== undefined && ownerSlot(instance.id) === this.#cluster.slot) {
+        this.#closed.remember(instance.id, { name: instance.plugin.name, configJson: instance.configJson, startTime: instance.startTime });
+      }
       this.#cluster?.instanceClosed(instance.id);
       this.#logger.info({ plugin: instance.plugin.name, instanceId: instance.id }, 'instance closed');
       replier.reply(msgid, null, instanceStatus(instance));
@@ -286,7 +297,7 @@ export class PluginServer implements EventHost {
     let pending = this.#fetching.get(id);
     if (pending === undefined) {
       pending = cluster
-        .fetchInstance(id)
+        .fetchInstance(id, clusterClock())
         .then(
           (record) => this.#replica(id, record),
           (error: unknown) => {
@@ -309,19 +320,23 @@ export class PluginServer implements EventHost {
     const plugin = record === undefined ? undefined : this.#plugins.get(record.name);
     if (record === undefined || plugin === undefined) return undefined;
     const instance = createInstance(id, plugin, record.configJson, record.startTime);
-    // Closed while its record was on the way: serve this event, keep no copy.
-    if (!this.#dropOnArrival.has(id)) this.#instances.set(id, instance);
+    // Closed while its record was on the way, or just after this worker received the request: serve it, keep no copy.
+    if (!this.#dropOnArrival.has(id) && record.closed !== true) this.#instances.set(id, instance);
     this.#logger.debug({ plugin: plugin.name, instanceId: id }, 'instance copied from its origin worker');
     return instance;
   }
 
   // Cluster (called by the worker that owns this server) -------------------
 
-  /** What this worker's own instance `id` is built from, for a sibling's replica. */
-  instanceRecord(id: number): InstanceRecord | undefined {
+  /**
+   * What this worker's own instance `id` is built from, for a sibling's
+   * replica; with `askedAt` (when the sibling received the request), also an
+   * instance Kong closed after that moment, marked closed.
+   */
+  instanceRecord(id: number, askedAt?: number): InstanceRecord | undefined {
     if (this.#cluster !== undefined && ownerSlot(id) !== this.#cluster.slot) return undefined;
     const instance = this.#instances.get(id);
-    if (instance === undefined) return undefined;
+    if (instance === undefined) return askedAt === undefined ? undefined : this.#closed.recordFor(id, askedAt);
     return { name: instance.plugin.name, configJson: instance.configJson, startTime: instance.startTime };
   }
 

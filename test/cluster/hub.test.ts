@@ -56,8 +56,8 @@ describe('hub', () => {
   it("relays a replica fetch to the instance's origin and its answer back", () => {
     const { hub, inbox } = hubWith([0, 1]);
     const id = idOf(1000, 0);
-    hub.receive(1, { t: 'fetch', seq: 7, id });
-    assert.deepEqual(inbox.get(0), [{ t: 'fetch', seq: 7, id, from: 1 }]);
+    hub.receive(1, { t: 'fetch', seq: 7, id, askedAt: 5 });
+    assert.deepEqual(inbox.get(0), [{ t: 'fetch', seq: 7, id, from: 1, askedAt: 5 }]);
     const record = { name: 'probe', configJson: '{}', startTime: 5 };
     hub.receive(0, { t: 'fetched', seq: 7, to: 1, record });
     assert.deepEqual(inbox.get(1), [{ t: 'fetched', seq: 7, record }]);
@@ -68,9 +68,9 @@ describe('hub', () => {
 
   it('answers null at once when the origin is gone, and fails relays waiting on a worker that exits', () => {
     const { hub, inbox } = hubWith([0, 1, 2]);
-    hub.receive(1, { t: 'fetch', seq: 1, id: idOf(9, 5) });
+    hub.receive(1, { t: 'fetch', seq: 1, id: idOf(9, 5), askedAt: 0 });
     assert.deepEqual(inbox.get(1), [{ t: 'fetched', seq: 1, record: null }]);
-    hub.receive(1, { t: 'fetch', seq: 2, id: idOf(9, 2) });
+    hub.receive(1, { t: 'fetch', seq: 2, id: idOf(9, 2), askedAt: 0 });
     hub.detach(2);
     assert.deepEqual(inbox.get(1)?.slice(1), [
       { t: 'fetched', seq: 2, record: null },
@@ -121,6 +121,8 @@ describe('hub', () => {
       { t: 'fetch' },
       { t: 'fetch', seq: -1, id: 5 },
       { t: 'fetch', seq: 1, id: '5' },
+      { t: 'fetch', seq: 1, id: 5 },
+      { t: 'fetch', seq: 1, id: 5, askedAt: '1' },
       { t: 'fetched', seq: 1, to: 0, record: { name: 1 } },
       { t: 'closed', id: 1.5 },
       { t: 'shared', seq: 'x', request: {} },

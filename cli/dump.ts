@@ -11,7 +11,7 @@
  * @module
  */
 import { Command } from 'commander';
-import { loadForTool } from './load.ts';
+import { loadForTool, noPluginFound } from './load.ts';
 import { CliError, printResult } from './output.ts';
 import { collect } from './options.ts';
 import { selectPlugins } from './serve.ts';
@@ -26,7 +26,7 @@ async function runDump(paths: string[], options: DumpOptions): Promise<void> {
   const loaded = await loadForTool(paths);
   if (options.all && options.plugin.length > 0) throw new CliError('use either --plugin or --all', 2);
   const plugins = selectPlugins(loaded.plugins, options.plugin);
-  if (plugins.length === 0) throw new CliError(`no plugin found in ${paths.join(', ')}`);
+  if (plugins.length === 0) throw noPluginFound(paths, loaded);
   if (!options.all && options.plugin.length === 0 && plugins.length > 1) {
     throw new CliError(
       `found ${plugins.length} plugins (${plugins.map((p) => p.definition.name).join(', ')}); Kong 3.9+ reads only the first plugin of a dump, ` +

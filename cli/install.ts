@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { cliPath } from './kong-conf-command.ts';
 import { shellQuote } from './kong-conf.ts';
-import { loadForTool } from './load.ts';
+import { loadForTool, noPluginFound } from './load.ts';
 import { CliError, printResult } from './output.ts';
 import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { selectPlugins } from './serve.ts';
@@ -79,7 +79,7 @@ async function runInstall(paths: string[], options: InstallOptions): Promise<voi
   if (!existsSync(to) || !statSync(to).isDirectory()) throw new CliError(`${to} is not a directory`, 2);
   const loaded = await loadForTool(paths);
   const plugins = selectPlugins(loaded.plugins, options.plugin);
-  if (plugins.length === 0) throw new CliError(`no plugin found in ${paths.join(', ')}`);
+  if (plugins.length === 0) throw noPluginFound(paths, loaded);
   const written: string[] = [];
   for (const plugin of plugins) {
     const input: ScriptInput = {

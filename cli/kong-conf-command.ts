@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { kongConfLayouts, parseKongVersion, renderKongConf, type ConfFormat, type KongVersion, type LayoutId } from './kong-conf.ts';
-import { loadForTool } from './load.ts';
+import { loadForTool, noPluginFound } from './load.ts';
 import { CliError, printResult } from './output.ts';
 import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { workerCount } from '../server/process/options.ts';
@@ -34,7 +34,7 @@ export function cliPath(): string {
 async function runKongConf(paths: string[], options: KongConfCommandOptions): Promise<void> {
   const loaded = await loadForTool(paths);
   const plugins = selectPlugins(loaded.plugins, options.plugin);
-  if (plugins.length === 0) throw new CliError(`no plugin found in ${paths.join(', ')}`);
+  if (plugins.length === 0) throw noPluginFound(paths, loaded);
   const confOptions = {
     plugins: plugins.map((plugin) => ({ name: plugin.definition.name, file: plugin.file })),
     prefix: resolve(options.kongPrefix),

@@ -16,7 +16,7 @@ import {
   type KongPluginSchema,
   type PluginSchemaSource,
 } from '../schema/index.ts';
-import { loadForTool } from './load.ts';
+import { loadForTool, noPluginFound } from './load.ts';
 import { CliError, printResult } from './output.ts';
 import { selectPlugins } from './serve.ts';
 
@@ -42,7 +42,7 @@ async function schemaInput(path: string, plugin: string | undefined, generation?
   const loaded = await loadForTool([path], generation === undefined ? {} : { generation });
   const plugins = selectPlugins(loaded.plugins, plugin === undefined ? [] : [plugin]);
   const [found, ...others] = plugins;
-  if (found === undefined) throw new CliError(`no plugin found in ${path}`, 2);
+  if (found === undefined) throw noPluginFound([path], loaded, 2);
   if (others.length > 0) throw new CliError(`${path} declares ${plugins.length} plugins; pick one with --plugin`, 2);
   const { definition } = found;
   return { name: definition.name, config: definition.configSchema, ...(definition.scope === undefined ? {} : { scope: definition.scope }) };

@@ -23,6 +23,7 @@ import { createLogger } from '../server/process/logger.ts';
 import { Reloader } from '../server/modules/reload.ts';
 import { serveOrExit } from '../server/process/serve-process.ts';
 import { addServerOptions, type ServerCliOptions } from '../server/process/options.ts';
+import { noPluginFound } from './load.ts';
 import { CliError, keepProcessAlive, printResult } from './output.ts';
 import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { removePidFile, writePidFile } from './pid-file.ts';
@@ -64,9 +65,9 @@ async function runServe(paths: string[], options: ServeOptions): Promise<void> {
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  for (const failure of loaded.failures) logger.error({ file: failure.file, err: failure.error }, describeFailure(failure).split('\n')[0] ?? '');
+  for (const failure of loaded.failures) logger.error({ file: failure.file, err: failure.error }, describeFailure(failure));
   const plugins = selectPlugins(loaded.plugins, options.plugin);
-  if (plugins.length === 0) throw new CliError(`no plugin found in ${paths.join(', ')}`);
+  if (plugins.length === 0) throw noPluginFound(paths, loaded);
   if (options.dump) {
     // `<installed script> -dump`: Kong 3.9+'s default query command.
     if (plugins.length !== 1) {

@@ -16,6 +16,10 @@ interface Registry {
   hosted: boolean;
   plugins: PluginDefinition[];
   scheduled: boolean;
+  /** Some plugin was declared in this process (hosts clear `plugins`, this stays). */
+  declaredAny?: boolean;
+  /** The check of a program Kong runs that declares no plugin is installed. */
+  watching?: boolean;
 }
 
 const KEY = Symbol.for('tspdk.registry');
@@ -46,6 +50,7 @@ export function serve(plugin: PluginClass, info: PluginInfo): PluginDefinition {
   const definition = definePlugin(plugin, info);
   const state = registry();
   state.plugins.push(definition);
+  state.declaredAny = true;
   if (!state.hosted && !state.scheduled) {
     state.scheduled = true;
     setImmediate(startIfNotHosted);
@@ -68,6 +73,36 @@ function startIfNotHosted(): void {
   }
   void runStandalone(plugin);
 }
+
+/** The flags with which Kong runs a plugin file: its query command (`-dump`) and its start command. */
+const KONG_RUN_FLAG = /^--?(dump|kong-prefix|socket)(=|$)/;
+
+/**
+ * A program run as Kong runs a plugin file (`-dump`, `-kong-prefix`,
+ * `--socket`) that imports tspdk but never declares a plugin would
+ * otherwise exit 0 having printed nothing, and Kong would read an empty
+ * dump: once the program is done, say why on stderr and exit 1.
+ */
+function watchForNoPlugin(): void {
+  const state = registry();
+  const flag = process.argv.slice(2).find((arg) => KONG_RUN_FLAG.test(arg));
+  if (state.watching === true || flag === undefined) return;
+  state.watching = true;
+  process.once('beforeExit', () => {
+    const now = registry();
+    if (now.hosted || now.declaredAny === true) return;
+    const file = process.argv[1] ?? 'this program';
+    const what = /dump/.test(flag) ? 'nothing to dump' : 'nothing to serve';
+    process.stderr.write(
+      `tspdk: ${file} declares no plugin, so there is ${what} (${flag}). A plugin file calls ` +
+        'serve(MyPlugin, { name, version, priority }) at its top level; point Kong at that file, compiled (dist/…/my-plugin.js), ' +
+        'or at `tspdk serve`/`tspdk dump` with the plugin files.\n',
+    );
+    process.exitCode = 1;
+  });
+}
+
+watchForNoPlugin();
 
 /**
  * Marks this process as a host: plugins declared with {@link serve} from now

@@ -308,19 +308,48 @@ export async function loadPlugins(paths: readonly string[], options: LoadOptions
   return { plugins, failures, helpers };
 }
 
-/** Frames of the loader itself, Node internals and the command line: noise in a load error. */
-const NOISE = /node:internal|\/(server|cli)\/[\w-]+\.[jt]s|node_modules\/commander/;
+/** tspdk's own folders, whose frames are noise in a plugin's load error (its code is where the plugin called it). */
+const OWN_CODE = ['../', '../../cli/', '../../plugin/', '../../schema/', '../../pdk/'].map((folder) => new URL(folder, import.meta.url).pathname);
+/** Frames of Node itself and of built-ins (`at JSON.parse (<anonymous>)`), and of the command line's parser. */
+const NOISE = /node:internal|\(<anonymous>\)$|^\s+at <anonymous>$|node_modules\/commander\//;
+/** The frames of a load error worth showing: the plugin's own code first, as Node lists them. */
+const MAX_FRAMES = 4;
 
-/** A load failure for stderr: the file, the error and where it was thrown. */
-export function describeFailure(failure: LoadFailure): string {
-  const error = failure.error;
-  let message = String(error);
-  if (error instanceof Error) {
-    const lines = (error.stack ?? '').split('\n');
-    // A syntax error in CommonJS starts its stack with "file:line"; others with "Name: message".
-    const location =
-      lines[0] !== undefined && /^(\/|file:).*:\d+/.test(lines[0]) ? lines[0] : lines.find((line) => /^\s+at /.test(line) && !NOISE.test(line));
-    message = `${error.name}: ${error.message}${location === undefined ? '' : `\n    ${location.trim()}`}`;
+function isNoise(frame: string): boolean {
+  return NOISE.test(frame) || OWN_CODE.some((folder) => frame.includes(folder));
+}
+
+/**
+ * What to do about a load error, when its cause is known: TypeScript sources
+ * given instead of the compiled files, a package the module imports that
+ * cannot be found from where the module is.
+ */
+function hintFor(error: Error, file: string): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?ts$/.test(file)) {
+    return 'this is a TypeScript source: compile it first (npx tsc, or npm run build) and point at the .js file tsc writes (for example dist/src/my-plugin.js)';
   }
-  return `skipped ${basename(failure.file)} (${failure.file}): ${message}`;
+  if (code === 'ERR_MODULE_NOT_FOUND' && /Cannot find package/.test(error.message)) {
+    return "Node looks for a package in the node_modules folders above the module's real path (symlinks resolved): install it in the plugin's project (npm install), next to the file";
+  }
+  return undefined;
+}
+
+/** A load error for people: its message, the frames of the plugin's own code, and what to do when that is known. */
+export function describeLoadError(error: unknown, file: string): string {
+  if (!(error instanceof Error)) return String(error);
+  const lines = (error.stack ?? '').split('\n');
+  const frames: string[] = [];
+  // A syntax error in CommonJS starts its stack with "file:line"; others with "Name: message".
+  if (lines[0] !== undefined && /^(\/|file:).*:\d+/.test(lines[0])) frames.push(lines[0]);
+  for (const line of lines) {
+    if (frames.length < MAX_FRAMES && /^\s+at /.test(line) && !isNoise(line)) frames.push(line.trim());
+  }
+  const hint = hintFor(error, file);
+  return `${error.name}: ${error.message}${frames.map((frame) => `\n    ${frame}`).join('')}${hint === undefined ? '' : `\n  ${hint}`}`;
+}
+
+/** A load failure for stderr: the file, the error, where it was thrown and what to do. */
+export function describeFailure(failure: LoadFailure): string {
+  return `skipped ${basename(failure.file)} (${failure.file}): ${describeLoadError(failure.error, failure.file)}`;
 }

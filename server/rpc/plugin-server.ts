@@ -68,6 +68,9 @@ export interface ClusterPeers {
 /** An RPC failed; the message goes back to Kong as the error string. */
 export class RpcError extends Error {}
 
+/** An event of an instance whose config is invalid: logged once per instance, without a stack. */
+class InvalidConfigError extends Error {}
+
 /** The Step variants that carry a PDK call's result (`plugin.StepError` carries its failure). */
 const RESULT_STEPS: ReadonlySet<string> = new Set(envelope.STEP_METHODS.filter((method) => method !== Method.stepError));
 
@@ -86,6 +89,8 @@ export class PluginServer implements EventHost {
   readonly #dropOnArrival = new Set<number>();
   /** This worker's instances that Kong closed lately, for siblings whose fetch crossed the close. */
   readonly #closed = new ClosedInstances();
+  /** Instances whose invalid config was logged: once each, not with a stack per event. */
+  readonly #invalidLogged = new WeakSet<Instance>();
   readonly #eventTimeoutMs: number;
   readonly #abandonAfterMs: number;
   readonly #sweeper: NodeJS.Timeout;
@@ -129,6 +134,7 @@ export class PluginServer implements EventHost {
       this.#instances.set(id, instance);
       rebuilt++;
       if (instance.problems.length > 0) {
+        this.#invalidLogged.add(instance);
         this.#logger.error({ plugin: plugin.name, instanceId: id, problems: redactProblems(instance.problems) }, 'invalid plugin config after reload');
       }
     }
@@ -222,6 +228,13 @@ export class PluginServer implements EventHost {
   }
 
   failed(event: Event, error: unknown): void {
+    if (error instanceof InvalidConfigError) {
+      if (this.#invalidLogged.has(event.instance)) return;
+      this.#invalidLogged.add(event.instance);
+      const { plugin, id, problems } = event.instance;
+      this.#logger.error({ plugin: plugin.name, instanceId: id, problems: redactProblems(problems) }, 'invalid plugin config; its events fail');
+      return;
+    }
     this.#logger.error(
       { err: error, plugin: event.instance.plugin.name, phase: event.phase, instanceId: event.instance.id, eventId: event.id },
       'plugin phase failed',
@@ -241,7 +254,8 @@ export class PluginServer implements EventHost {
     const instance = createInstance(this.#instanceIds.next(), plugin, request['Config']);
     this.#instances.set(instance.id, instance);
     if (instance.problems.length > 0) {
-      this.#logger.error({ plugin: name, instanceId: instance.id, problems: redactProblems(instance.problems) }, 'invalid plugin config');
+      this.#invalidLogged.add(instance);
+      this.#logger.error({ plugin: name, instanceId: instance.id, problems: redactProblems(instance.problems) }, 'invalid plugin config; its events fail');
     } else {
       this.#logger.info({ plugin: name, instanceId: instance.id }, 'instance started');
     }
@@ -399,7 +413,7 @@ export class PluginServer implements EventHost {
     this.#eventsStarted++;
     const method = phaseMethod(instance, phase);
     if (instance.problems.length > 0) {
-      event.refuse(new Error(`invalid config: ${instance.problems.join('; ')}`));
+      event.refuse(new InvalidConfigError(`invalid config: ${instance.problems.join('; ')}`));
     } else if (method === undefined) {
       event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
     } else {

@@ -66,7 +66,12 @@ export function prepareSocketPath(path: string, options: UnixListenOptions = {})
   try {
     stats = statSync(directory);
   } catch {
-    if (options.createDirectory !== true) throw new SocketPathError(`the socket directory ${directory} does not exist`);
+    if (options.createDirectory !== true) {
+      throw new SocketPathError(
+        `the socket directory ${directory} does not exist. Kong creates its prefix before it starts plugin servers; ` +
+          'elsewhere, pass -kong-prefix <dir> (the socket is <dir>/<plugin name>.socket) or --socket <path> in a directory that exists',
+      );
+    }
     mkdirSync(directory, { recursive: true, mode: 0o750 });
     stats = statSync(directory);
   }

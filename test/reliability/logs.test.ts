@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../server/process/logger.ts';
 import { REDACTED, redactConfig, redactProblems, secretTree } from '../../server/rpc/redact.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer, TEST_WORKERS, type TestServer } from '../support/server.ts';
 import rely from './fixtures/rely.ts';
 
 const SECRETS = ['SECRET-AUTH', 'SECRET-COOKIE', 'SECRET-PROXY', 'SECRET-TOKEN', 'SECRET-PASSWORD', 'SECRET-BODY', 'SECRET-SETCOOKIE'];
@@ -88,6 +88,20 @@ describe('secrets in logs', () => {
     assert.equal(headers['authorization'], REDACTED);
     assert.equal(headers['cookie'], REDACTED);
     assert.deepEqual(headers['x-public'], ['public-header-value']);
+  });
+
+  it('logs an invalid config once per instance (per worker copy), without a stack, however many requests fail on it', async () => {
+    logger.level = 'info';
+    output = '';
+    const host = server.host({ workers: 1 }); // one Kong worker: one instance
+    const entity = { name: 'rely', config: { mode: 42 }, phases: ['access'], key: 'invalid-config' };
+    for (let i = 0; i < 5; i++) assert.equal((await host.request([entity])).status, 500);
+    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const invalid = lines.filter((line) => /invalid plugin config/.test(String(line['msg'])));
+    assert.ok(invalid.length >= 1 && invalid.length <= TEST_WORKERS, `${invalid.length} lines: ${output}`);
+    assert.deepEqual(invalid[0]?.['problems'], ['config.mode: expected a string']);
+    assert.ok(!output.includes('"stack"'), output);
+    assert.deepEqual(lines.filter((line) => line['msg'] === 'plugin phase failed'), []);
   });
 
   it('finds secret fields by schema and redacts config problems that quote values', () => {

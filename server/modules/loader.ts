@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -240,6 +240,28 @@ function isPluginDefinition(value: unknown): value is PluginDefinition {
 
 const require = createRequire(import.meta.url);
 
+/** `--preserve-symlinks-main` among Node's options of this process. */
+const PRESERVE_SYMLINKS_MAIN = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].includes('--preserve-symlinks-main');
+
+/**
+ * The path a plugin file is imported from: as `node file.js` would run it.
+ * Node runs a symlinked main module from its real path (unless
+ * `--preserve-symlinks-main`), so its imports resolve from where the file
+ * really is: a Kubernetes ConfigMap (`hello.js -> ..data/hello.js`,
+ * `..data -> ..2024_…`) or a link into a project folder loads the same way
+ * from a directory as alone. Plugins keep the path given for their `file`
+ * (kong-conf's commands, messages); a reload resolves the link again, so a
+ * ConfigMap update is picked up.
+ */
+function mainModulePath(file: string): string {
+  if (PRESERVE_SYMLINKS_MAIN) return file;
+  try {
+    return realpathSync(file);
+  } catch {
+    return file; // the import reports it
+  }
+}
+
 /** Drops CommonJS cache entries of this module's own code (not packages), so a reload re-runs it. */
 function forgetCommonJs(root: string): void {
   const prefix = root.endsWith(sep) ? root : `${root}${sep}`;
@@ -253,10 +275,11 @@ function forgetCommonJs(root: string): void {
  * `serve()`, or as its default export).
  */
 async function importModule(file: string, generation: number | undefined): Promise<PluginDefinition[]> {
-  const url = pathToFileURL(file);
+  const real = mainModulePath(file);
+  const url = pathToFileURL(real);
   if (generation !== undefined) {
     url.searchParams.set(RELOAD_PARAMETER, String(generation));
-    forgetCommonJs(join(file, '..'));
+    forgetCommonJs(join(real, '..'));
   }
   clearDeclaredPlugins();
   let namespace: Record<string, unknown>;

@@ -235,6 +235,11 @@ function envLines(layout: Layout): string[] {
   return layoutProperties(layout).map(([key, value]) => `${envName(key)}=${value}`);
 }
 
+/** The environment variables of a layout, in order, as `[name, value]` (a Dockerfile's ENV). */
+export function layoutEnvironment(layout: Layout): Array<[string, string]> {
+  return layoutProperties(layout).map(([key, value]) => [envName(key), value]);
+}
+
 /** Output formats of `tspdk kong-conf`. */
 export type ConfFormat = 'both' | 'conf' | 'env';
 

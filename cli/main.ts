@@ -2,6 +2,7 @@
 /**
  * The `tspdk` command (the package's `bin`).
  *
+ *   tspdk init my-plugin
  *   tspdk serve plugins/ --kong-prefix /usr/local/kong
  *   tspdk dump plugins/ --plugin my-plugin
  *   tspdk kong-conf plugins/

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { dumpCommand } from './dump.ts';
+import { initCommand } from './init/command.ts';
 import { installCommand } from './install.ts';
 import { kongConfCommand } from './kong-conf-command.ts';
 import { writeOut } from './output.ts';
@@ -35,6 +36,7 @@ export function tspdkProgram(): Command {
     .version(packageVersion(), '--version', 'print the version')
     .helpOption('-h, --help', 'show help (also -help)')
     .showHelpAfterError()
+    .addCommand(initCommand(packageVersion()))
     .addCommand(serveCommand())
     .addCommand(dumpCommand())
     .addCommand(kongConfCommand())

@@ -29,5 +29,6 @@ export const LONG_OPTIONS: ReadonlySet<string> = new Set([
   'version',
   'all',
   'pid',
+  'watch',
   ...SERVER_LONG_OPTIONS,
 ]);

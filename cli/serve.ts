@@ -19,14 +19,16 @@ import { Command } from 'commander';
 import { workerIdentity } from '../server/cluster/role.ts';
 import { installCrashGuards } from '../server/process/lifecycle.ts';
 import { describeFailure, loadPlugins, type LoadedPlugin } from '../server/modules/loader.ts';
-import { createLogger } from '../server/process/logger.ts';
+import { createProcessLogger } from '../server/process/logger.ts';
 import { Reloader } from '../server/modules/reload.ts';
+import type { Logger } from '../server/process/logger.ts';
 import { serveOrExit } from '../server/process/serve-process.ts';
 import { addServerOptions, type ServerCliOptions } from '../server/process/options.ts';
 import { noPluginFound } from './load.ts';
 import { CliError, keepProcessAlive, printResult } from './output.ts';
 import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { removePidFile, writePidFile } from './pid-file.ts';
+import { watchPlugins } from './watch.ts';
 
 /** Options of `tspdk serve`. */
 interface ServeOptions extends ServerCliOptions {
@@ -35,6 +37,7 @@ interface ServeOptions extends ServerCliOptions {
   readonly socket: string[];
   readonly pidFile?: string;
   readonly dump: boolean;
+  readonly watch: boolean;
 }
 
 /** Picks the plugins named by `--plugin` (all when none is named). */
@@ -57,7 +60,7 @@ function servedSockets(plugins: readonly LoadedPlugin[], options: Pick<ServeOpti
 }
 
 async function runServe(paths: string[], options: ServeOptions): Promise<void> {
-  const logger = createLogger(options.logLevel);
+  const logger = await createProcessLogger(options.logLevel, options.logFormat);
   installCrashGuards(logger);
   let loaded;
   try {
@@ -85,10 +88,24 @@ async function runServe(paths: string[], options: ServeOptions): Promise<void> {
   const beforeExit = pidFile === undefined ? undefined : () => removePidFile(pidFile);
   const running = await serveOrExit({ plugins: definitions, sockets, logger, beforeExit, reloadable: true }, options);
   keepProcessAlive();
-  if (running === undefined) return; // the primary: its workers reload on the SIGHUP it passes on
   const files = [...new Set(plugins.map((plugin) => plugin.file))];
-  const reloader = new Reloader({ server: running.server, files, baseline: definitions, logger });
-  process.on('SIGHUP', () => void reloader.reload());
+  // The primary of --workers reloads by passing SIGHUP on to its workers.
+  const reloader = running === undefined ? undefined : new Reloader({ server: running.server, files, baseline: definitions, logger });
+  if (reloader !== undefined) process.on('SIGHUP', () => void reloader.reload());
+  if (options.watch && workerIdentity() === undefined) {
+    watchPlugins(files, () => (reloader === undefined ? process.kill(process.pid, 'SIGHUP') : void reloadOnChange(reloader, logger)), logger);
+  }
+}
+
+/** A reload from --watch; when refused, says how to apply the change. */
+async function reloadOnChange(reloader: Reloader, logger: Logger): Promise<void> {
+  const outcome = await reloader.reload();
+  if (!outcome.reloaded) {
+    logger.warn(
+      { generation: outcome.generation },
+      'this change needs a restart: stop tspdk serve and start it again (and restart Kong, which reads the schema, phases and priority at start-up); the previous code keeps serving until then',
+    );
+  }
 }
 
 /** The `serve` subcommand. */
@@ -100,6 +117,7 @@ export function serveCommand(): Command {
     .option('--kong-prefix <dir>', 'Kong prefix; plugin <name> listens on <dir>/<name>.socket (also -kong-prefix)', DEFAULT_KONG_PREFIX)
     .option('--socket <path>', 'listen on this path instead, serving every plugin (repeatable; Kong ≤ 3.8 single-entry layout)', collect, [])
     .option('--pid-file <path>', 'write the pid here (for `tspdk reload`); removed on exit')
-    .option('--dump', "print the selected plugin's info for Kong's query command and exit (also -dump)", false);
+    .option('--dump', "print the selected plugin's info for Kong's query command and exit (also -dump)", false)
+    .option('--watch', 'reload the plugin code when files in the plugins\' folders change (development; as SIGHUP does)', false);
   return addServerOptions(command).action((paths: string[], options: ServeOptions) => runServe(paths, options));
 }

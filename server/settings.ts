@@ -42,7 +42,19 @@ export interface ServerSettings {
   readonly watchParent: boolean;
   /** `--workers`: worker processes sharing the sockets; 1 serves from this process alone. Default 1. */
   readonly workers: number;
+  /**
+   * `--log-format`: the server's log on stderr as pino JSON lines (`json`,
+   * what Kong's error log expects) or as coloured lines for people
+   * (`pretty`, through pino-pretty, loaded only then). Servers started with
+   * `startServer` log through the logger they are given. Default `json`.
+   */
+  readonly logFormat: LogFormat;
 }
+
+/** The formats of the server's log. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+/** A format of the server's log. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Most workers one server may have (ids encode the worker in 6 bits). */
 export const MAX_WORKERS = 64;
@@ -57,6 +69,7 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   shutdownGraceMs: 5000,
   watchParent: true,
   workers: 1,
+  logFormat: 'json',
 });
 
 /** What each setting accepts, and how to say what was expected. */
@@ -69,6 +82,7 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   shutdownGraceMs: [(value) => isInteger(value, 0), 'an integer of milliseconds >= 0'],
   watchParent: [(value) => typeof value === 'boolean', 'true or false'],
   workers: [(value) => isInteger(value, 1, MAX_WORKERS), `a number of workers from 1 to ${MAX_WORKERS}`],
+  logFormat: [(value) => (LOG_FORMATS as readonly unknown[]).includes(value), 'json or pretty'],
 };
 
 /**

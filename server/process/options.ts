@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_SERVER_SETTINGS, MAX_WORKERS, serverSettings, type ServerSettings } from '../settings.ts';
+import { DEFAULT_SERVER_SETTINGS, LOG_FORMATS, MAX_WORKERS, serverSettings, type LogFormat, type ServerSettings } from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 
 /**
@@ -26,6 +26,7 @@ export interface ServerCliOptions {
   readonly serverPid: boolean;
   /** Worker processes; 1 serves from this process alone. */
   readonly workers: number;
+  readonly logFormat: LogFormat;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -39,6 +40,7 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'shutdown-grace',
   'no-server-pid',
   'workers',
+  'log-format',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -90,7 +92,10 @@ export function addServerOptions(command: Command): Command {
         .argParser(workerCount)
         .default(DEFAULTS.workers),
     )
-    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
+    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")')
+    .addOption(
+      new Option('--log-format <format>', 'log lines on stderr: pino JSON (for Kong) or pretty, coloured lines for people').choices(LOG_FORMATS).default(DEFAULTS.logFormat),
+    );
 }
 
 /**
@@ -108,6 +113,7 @@ export function settingsFromCommandLine(options: ServerCliOptions): ServerSettin
     shutdownGraceMs: options.shutdownGrace,
     watchParent: options.watchParent,
     workers: options.workers,
+    logFormat: options.logFormat,
   });
 }
 

@@ -55,7 +55,7 @@ export async function runStandalone(plugin: PluginDefinition, argv: readonly str
     return;
   }
   // Loaded only to serve: Kong runs `-dump` at every start, and it needs none of this.
-  const [{ createLogger }, { serveOrExit }] = await Promise.all([import('./logger.ts'), import('./serve-process.ts')]);
-  const logger = createLogger(options.logLevel);
+  const [{ createProcessLogger }, { serveOrExit }] = await Promise.all([import('./logger.ts'), import('./serve-process.ts')]);
+  const logger = await createProcessLogger(options.logLevel, options.logFormat);
   await serveOrExit({ plugins: [plugin], sockets: [socketPathOf(plugin, options)], logger }, options);
 }

@@ -43,6 +43,7 @@ describe('server settings', () => {
       [{ shutdownGraceMs: -1 }, /shutdownGraceMs must be an integer of milliseconds >= 0; got -1/],
       [{ watchParent: null }, /watchParent must be true or false; got null/],
       [{ workers: 65 }, /workers must be a number of workers from 1 to 64; got 65/],
+      [{ logFormat: 'yaml' }, /logFormat must be json or pretty; got "yaml"/],
     ];
     for (const [given, message] of cases) assert.throws(() => serverSettings(given), message);
   });
@@ -50,7 +51,7 @@ describe('server settings', () => {
   it('come from the command line, one flag each', () => {
     assert.deepEqual(settingsFromCommandLine(parse([])), DEFAULT_SERVER_SETTINGS);
     const args = ['--event-timeout', '1000', '--max-message-size', '2048', '--socket-mode', '600', '--allow-insecure-socket-dir'];
-    args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3');
+    args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3', '--log-format', 'pretty');
     assert.deepEqual(settingsFromCommandLine(parse(args)), {
       eventTimeoutMs: 1000,
       maxMessageBytes: 2048,
@@ -60,6 +61,7 @@ describe('server settings', () => {
       shutdownGraceMs: 0,
       announcePid: false,
       workers: 3,
+      logFormat: 'pretty',
     });
   });
 

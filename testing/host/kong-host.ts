@@ -71,7 +71,13 @@ export interface ConfiguredPlugin {
   readonly config?: Record<string, unknown>;
   /** The phases the plugin dumped, in Kong's order. */
   readonly phases: readonly string[];
-  /** Kong's cache key for this plugin entity. Defaults to `plugins:<name>`. */
+  /**
+   * Kong's cache key for this plugin entity: requests with the same key share
+   * its instance, as they share one plugin entity in Kong. Defaults to
+   * `plugins:<name>:<config>`, so that requests with different configs never
+   * share an instance. A key reused with another config and the same `seq`
+   * is refused: in Kong a new config is a new entity or a new version.
+   */
   readonly key?: string;
   /** Config version; a new seq makes Kong start a new instance. Defaults to 1. */
   readonly seq?: number;
@@ -84,7 +90,7 @@ interface Worker {
   readonly index: number;
   msgid: number;
   readonly idle: HostConnection[];
-  readonly instances: Map<string, { id: unknown; seq: number }>;
+  readonly instances: Map<string, { id: unknown; seq: number; config: string }>;
   serverPid: number | undefined;
 }
 
@@ -188,6 +194,7 @@ export class KongHost {
       try {
         instanceId = await this.#instance(worker, plugin);
       } catch (error) {
+        if (error instanceof KeyReusedError) throw error; // a mistake in the test, not something Kong would log
         errors.push(`starting instance: ${(error as Error).message}`);
         return 'aborted';
       }
@@ -259,24 +266,31 @@ export class KongHost {
   }
 
   async #instance(worker: Worker, plugin: ConfiguredPlugin): Promise<unknown> {
-    const key = plugin.key ?? `plugins:${plugin.name}`;
+    const key = entityKey(plugin);
     const seq = plugin.seq ?? 1;
+    const configText = stableJson(plugin.config ?? {});
     const cached = worker.instances.get(key);
-    if (cached !== undefined && cached.seq === seq) return cached.id;
+    if (cached !== undefined && cached.seq === seq) {
+      if (cached.config === configText) return cached.id;
+      throw new KeyReusedError(
+        `plugin ${plugin.name}: key ${JSON.stringify(key)} already names an instance started with another config (seq ${seq}); ` +
+          'give each config its own key, leave key out (the config then makes the key), or raise seq as Kong does when an entity changes',
+      );
+    }
     const config = { ...(plugin.config ?? {}), __key__: key, __seq__: seq, __plugin_id: '3f0f2f4e-0000-4000-8000-000000000001' };
     const response = await this.call(Method.startInstance, { Name: plugin.name, Config: JSON.stringify(config) }, worker.index);
     if (response.error !== null && response.error !== undefined) throw new Error(JSON.stringify(response.error));
     const id = (response.result as Record<string, unknown>)['Id'];
     if (id === undefined || id === null) throw new Error('StartInstance returned no Id');
     this.instancesStarted++;
-    worker.instances.set(key, { id, seq });
+    worker.instances.set(key, { id, seq, config: configText });
     if (cached !== undefined) await this.call(Method.closeInstance, cached.id, worker.index).catch(() => undefined);
     return id;
   }
 
   #reset(worker: Worker, plugin: ConfiguredPlugin): void {
     this.resets++;
-    for (const key of [...worker.instances.keys()]) if (key === (plugin.key ?? `plugins:${plugin.name}`)) worker.instances.delete(key);
+    worker.instances.delete(entityKey(plugin));
   }
 
   #worker(index: number): Worker {
@@ -324,4 +338,21 @@ function luaUnpack(args: readonly unknown[]): unknown[] {
     out.push(arg);
   }
   return out;
+}
+
+/** A request gave an entity's key with another config and the same seq. */
+class KeyReusedError extends Error {}
+
+/** The cache key of a configured plugin: its own, or one made of its name and config. */
+function entityKey(plugin: ConfiguredPlugin): string {
+  return plugin.key ?? `plugins:${plugin.name}:${stableJson(plugin.config ?? {})}`;
+}
+
+/** JSON with object keys sorted, so that equal configs give equal text. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item) && !(item instanceof Uint8Array)
+      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Config, field, serve, type Kong } from 'tspdk';
-import { KongHost } from 'tspdk/testing';
+import type { KongHost } from 'tspdk/testing';
 import { probe } from '../fixtures/probe.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 

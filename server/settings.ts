@@ -42,6 +42,14 @@ export interface ServerSettings {
   readonly watchParent: boolean;
   /** `--workers`: worker processes sharing the sockets; 1 serves from this process alone. Default 1. */
   readonly workers: number;
+  /**
+   * `--kong-version`: the Kong the server runs under (`x.y`, `x.y.z` from
+   * 2.3 on, or `master`). A PDK call that version lacks then rejects at once
+   * with `PDK_UNAVAILABLE`, without a round trip; a version newer than tspdk's
+   * table is checked as master (with a warning at start). Unset by default:
+   * no check, calls go to Kong as they are.
+   */
+  readonly kongVersion?: string;
 }
 
 /** Most workers one server may have (ids encode the worker in 6 bits). */
@@ -59,6 +67,23 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   workers: 1,
 });
 
+/** What `kongVersion` takes, as messages say it. */
+export const KONG_VERSION_EXPECTED = 'a Kong version: x.y or x.y.z from 2.3 on (e.g. 3.4 or 3.4.2), or master';
+
+/**
+ * Whether `value` is written as a Kong version calls can be checked
+ * against: `x.y` or `x.y.z` from 2.3 on (tspdk serves nothing older), or
+ * `master`. Which releases it stands for is decided at start, from the
+ * table of PDK functions (pdk/version-check.ts).
+ */
+export function isKongVersionText(value: unknown): value is string {
+  if (value === 'master') return true;
+  const match = typeof value === 'string' ? /^(\d{1,4})\.(\d{1,4})(?:\.\d{1,4})?$/.exec(value) : null;
+  if (match === null) return false;
+  const major = Number(match[1]);
+  return major > 2 || (major === 2 && Number(match[2]) >= 3);
+}
+
 /** What each setting accepts, and how to say what was expected. */
 const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown) => boolean, string] } = {
   eventTimeoutMs: [(value) => isInteger(value, 1), 'a positive integer of milliseconds'],
@@ -69,6 +94,7 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   shutdownGraceMs: [(value) => isInteger(value, 0), 'an integer of milliseconds >= 0'],
   watchParent: [(value) => typeof value === 'boolean', 'true or false'],
   workers: [(value) => isInteger(value, 1, MAX_WORKERS), `a number of workers from 1 to ${MAX_WORKERS}`],
+  kongVersion: [isKongVersionText, KONG_VERSION_EXPECTED],
 };
 
 /**

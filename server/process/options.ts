@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_SERVER_SETTINGS, MAX_WORKERS, serverSettings, type ServerSettings } from '../settings.ts';
+import { DEFAULT_SERVER_SETTINGS, KONG_VERSION_EXPECTED, MAX_WORKERS, isKongVersionText, serverSettings, type ServerSettings } from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 
 /**
@@ -26,6 +26,8 @@ export interface ServerCliOptions {
   readonly serverPid: boolean;
   /** Worker processes; 1 serves from this process alone. */
   readonly workers: number;
+  /** The Kong version PDK calls are checked against; unset: no check. */
+  readonly kongVersion?: string;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -39,6 +41,7 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'shutdown-grace',
   'no-server-pid',
   'workers',
+  'kong-version',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -49,6 +52,12 @@ export function workerCount(value: string): number {
     throw new InvalidArgumentError(`expected a number of workers from 1 to ${MAX_WORKERS}, or auto`);
   }
   return number;
+}
+
+/** Parses `--kong-version`: `x.y`, `x.y.z` (2.3 or later) or `master`, kept as written. */
+export function kongVersionText(value: string): string {
+  if (!isKongVersionText(value)) throw new InvalidArgumentError(`expected ${KONG_VERSION_EXPECTED}`);
+  return value;
 }
 
 /** Parses a positive integer option. */
@@ -90,7 +99,8 @@ export function addServerOptions(command: Command): Command {
         .argParser(workerCount)
         .default(DEFAULTS.workers),
     )
-    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
+    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")')
+    .option('--kong-version <x.y[.z]|master>', 'the Kong this server runs under: PDK calls it lacks reject at once with PDK_UNAVAILABLE (default: no check)', kongVersionText);
 }
 
 /**
@@ -108,6 +118,7 @@ export function settingsFromCommandLine(options: ServerCliOptions): ServerSettin
     shutdownGraceMs: options.shutdownGrace,
     watchParent: options.watchParent,
     workers: options.workers,
+    kongVersion: options.kongVersion,
   });
 }
 

@@ -4,7 +4,12 @@
  * with a replier that answers at once) and hello's access phase over a fake
  * bridge. Each result is checked once before timing and kept in a sink.
  *
- *   node dist/bench/micro.js [--json]
+ *   node dist/bench/micro.js [--json] [--kong-version 3.4]
+ *
+ * `--kong-version` runs the dispatcher as a server started with it (each PDK
+ * call first looked up in the set of names that version lacks); compare two
+ * runs, with and without, rather than both in one process, where the
+ * bindings would see two kinds of bridge.
  *
  * @module
  */
@@ -27,6 +32,8 @@ const { Hello } = await import('../examples/hello.ts');
 
 let sink: unknown;
 const json = process.argv.includes('--json');
+const versionAt = process.argv.indexOf('--kong-version');
+const kongVersion = versionAt === -1 ? undefined : process.argv[versionAt + 1];
 
 const step = luaPack([0, 1234, 'plugin.Step', [{ EventId: 8_765_432_198, Data: 'example.com' }]]);
 const handleEvent = luaPack([0, 1233, 'plugin.HandleEvent', [{ InstanceId: 17, EventName: 'access' }]]);
@@ -46,7 +53,7 @@ const replier: Replier = {
     return true;
   },
 };
-const server = new PluginServer([definePlugin(Hello, { name: 'hello', version: '0.1.0', priority: 1 })], { logger: silentLogger() });
+const server = new PluginServer([definePlugin(Hello, { name: 'hello', version: '0.1.0', priority: 1 })], { logger: silentLogger(), kongVersion });
 server.handle(replier, 1, 'plugin.StartInstance', [{ Name: 'hello', Config: '{}' }]);
 const instanceId = (replies.pop() as { Id: number }).Id;
 let msgid = 10;
@@ -107,7 +114,7 @@ bench
   .add('encode PDK-call reply (ReplyEncoder, the fast path)', () => {
     sink = replyEncoder.step(1234, 8_765_432_198, 'kong.response.set_header', ['x-hello-from-typescript', 'TypeScript says hello to example.com']);
   })
-  .add('dispatcher: hello event (HandleEvent + 2 Steps)', async () => {
+  .add(`dispatcher: hello event (HandleEvent + 2 Steps)${kongVersion === undefined ? '' : `, --kong-version ${kongVersion}`}`, async () => {
     sink = await dispatchEvent();
   })
   .add('hello.access over a fake bridge', async () => {
@@ -119,7 +126,7 @@ const rows = bench.tasks.map((task) => {
   const result = task.result as unknown as { latency?: { p50?: number; mean?: number }; throughput?: { mean?: number } } | undefined;
   return { name: task.name, medianNs: (result?.latency?.p50 ?? Number.NaN) * 1e6, opsPerSec: result?.throughput?.mean ?? Number.NaN };
 });
-if (json) process.stdout.write(`${JSON.stringify({ node: process.version, rows }, null, 2)}\n`);
+if (json) process.stdout.write(`${JSON.stringify({ node: process.version, kongVersion: kongVersion ?? null, rows }, null, 2)}\n`);
 else {
   process.stdout.write(`Node ${process.version}\n`);
   for (const row of rows) process.stdout.write(`${row.name.padEnd(54)} ${row.medianNs.toFixed(0).padStart(8)} ns  ${row.opsPerSec.toFixed(0).padStart(10)} ops/s\n`);

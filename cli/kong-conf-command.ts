@@ -14,6 +14,8 @@ import { CliError, printResult } from './output.ts';
 import { collect, DEFAULT_KONG_PREFIX } from './options.ts';
 import { workerCount } from '../server/process/options.ts';
 import { selectPlugins } from './serve.ts';
+import { KongVersionError, pdkTable } from '../pdk/availability.ts';
+import { resolveKongVersion } from '../pdk/version-check.ts';
 
 /** Options of `tspdk kong-conf`. */
 interface KongConfCommandOptions {
@@ -54,10 +56,22 @@ function workersText(value: string): string {
   return value;
 }
 
+/**
+ * Parses `--kong-version`: a version the servers can check PDK calls against
+ * (`x.y`, `x.y.z` or `master`, which counts as the version of master the
+ * table was made from), kept as written for their start commands.
+ */
 function kongVersion(value: string): KongVersion {
-  const version = parseKongVersion(value);
-  if (version === undefined) throw new InvalidArgumentError('expected a Kong version such as 3.9 or 3.4.2');
-  return version;
+  let checked;
+  try {
+    checked = resolveKongVersion(value);
+  } catch (error) {
+    if (error instanceof KongVersionError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+  const version = parseKongVersion(checked.text === 'master' ? pdkTable.source.master.version : checked.text);
+  if (version === undefined) throw new InvalidArgumentError('expected a Kong version such as 3.9, 3.4.2 or master');
+  return { ...version, text: checked.text };
 }
 
 /** The `kong-conf` subcommand. */
@@ -68,7 +82,7 @@ export function kongConfCommand(): Command {
     .option('--plugin <name>', 'configure only this plugin (repeatable)', collect, [])
     .option('--kong-prefix <dir>', "Kong's prefix: sockets and pid files go there", DEFAULT_KONG_PREFIX)
     .option('--node <path>', 'the node binary Kong should run', process.execPath)
-    .option('--kong-version <x.y>', 'only print layouts that work on this Kong version', kongVersion)
+    .option('--kong-version <x.y[.z]|master>', 'only print layouts that work on this Kong version, and have the servers check PDK calls against it', kongVersion)
     .option('--workers <n|auto>', 'worker processes of each server Kong starts (see docs/multicore.md)', workersText)
     .addOption(new Option('--layout <id>', 'print one layout').choices(['per-plugin', 'shared', 'shared-single']))
     .addOption(new Option('--format <format>', 'kong.conf lines, environment lines, or both with comments').choices(['both', 'conf', 'env']).default('both'))

@@ -29,6 +29,8 @@ interface ConfPlugin {
 export interface KongVersion {
   readonly major: number;
   readonly minor: number;
+  /** As the user wrote it, when the servers are to check PDK calls against it (`--kong-version`). */
+  readonly text?: string;
 }
 
 /** Inputs of {@link kongConfLayouts}. */
@@ -40,7 +42,11 @@ interface KongConfOptions {
   readonly node: string;
   /** Absolute path of tspdk's `cli/main.js`. */
   readonly cli: string;
-  /** Only print layouts that work on this Kong version. */
+  /**
+   * Only print layouts that work on this Kong version; with its `text`, the
+   * start commands also pass it on as `--kong-version` (PDK calls it lacks
+   * then reject at once).
+   */
   readonly kongVersion?: KongVersion;
   /** Only this layout. */
   readonly layout?: LayoutId;
@@ -126,6 +132,8 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
   const dumpOne = (plugin: ConfPlugin): string => command([node, cli, 'dump', plugin.file, '--plugin', plugin.name]);
   const first = names[0] ?? '';
   const workers = options.workers === undefined || options.workers === '1' ? [] : ['--workers', options.workers];
+  const checked = options.kongVersion?.text;
+  const serverArgs = checked === undefined ? workers : [...workers, '--kong-version', checked];
 
   const perPlugin: Layout = {
     id: 'per-plugin',
@@ -140,7 +148,7 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
       name: plugin.name,
       socket: socketOf(plugin.name),
       startCmd: command([
-        node, cli, 'serve', plugin.file, '--plugin', plugin.name, '--kong-prefix', prefix, '--pid-file', `${prefix}/${plugin.name}.tspdk.pid`, ...workers,
+        node, cli, 'serve', plugin.file, '--plugin', plugin.name, '--kong-prefix', prefix, '--pid-file', `${prefix}/${plugin.name}.tspdk.pid`, ...serverArgs,
       ]),
       queryCmd: dumpOne(plugin),
     })),
@@ -168,7 +176,7 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
       name: plugin.name,
       socket: socketOf(plugin.name),
       ...(index === 0
-        ? { startCmd: command([node, cli, 'serve', ...files, '--plugin', names.join(','), '--kong-prefix', prefix, '--pid-file', `${prefix}/tspdk.pid`, ...workers]) }
+        ? { startCmd: command([node, cli, 'serve', ...files, '--plugin', names.join(','), '--kong-prefix', prefix, '--pid-file', `${prefix}/tspdk.pid`, ...serverArgs]) }
         : {}),
       queryCmd: dumpOne(plugin),
     })),
@@ -192,7 +200,7 @@ export function kongConfLayouts(options: KongConfOptions): Layout[] {
         socket: socketOf(SHARED_ENTRY),
         startCmd: command([
           node, cli, 'serve', ...files, '--plugin', names.join(','), '--kong-prefix', prefix,
-          '--socket', socketOf(SHARED_ENTRY), '--pid-file', `${prefix}/tspdk.pid`, ...workers,
+          '--socket', socketOf(SHARED_ENTRY), '--pid-file', `${prefix}/tspdk.pid`, ...serverArgs,
         ]),
         queryCmd: command([node, cli, 'dump', ...files, '--plugin', names.join(',')]),
       },
@@ -265,7 +273,11 @@ export function renderKongConf(options: KongConfOptions, format: ConfFormat = 'b
       '# Kong lower-cases entry names and turns "-" into "_" in property names.',
     );
     if (options.kongVersion !== undefined) {
-      out.push(`# Only layouts that work on Kong ${options.kongVersion.major}.${options.kongVersion.minor} are shown.`);
+      const { major, minor, text } = options.kongVersion;
+      out.push(`# Only layouts that work on Kong ${text ?? `${major}.${minor}`} are shown.`);
+      if (text !== undefined) {
+        out.push(`# Each start command passes --kong-version ${text}: PDK calls Kong ${text} lacks reject at once with PDK_UNAVAILABLE.`);
+      }
     }
   }
   layouts.forEach((layout, index) => {

@@ -5,16 +5,27 @@
  * keeps landing on the same side. The canary is an Upstream entity
  * (`kong.service.set_upstream`) or a host and port (`kong.service.set_target`).
  *
+ * A missing Upstream sends the request to the stable release, with an error
+ * in Kong's log, on every Kong: Kong 3.x answers `set_upstream` with nil,
+ * Kong 2.x reports the error, which rejects with `PDK_CALL_FAILED` and is
+ * caught here.
+ *
  *   node dist/examples/canary.js -dump
  *
  * @module
  */
 import { createHash } from 'node:crypto';
-import { Config, field, serve, type Kong } from 'tspdk';
+import { Config, ErrorCodes, field, PdkError, serve, type Kong } from 'tspdk';
 
 /** A number from 0 to 99, stable for a given text. */
 function bucket(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0) % 100;
+}
+
+/** Kong 2.x reports a missing Upstream as a failed call: the same as 3.x's nil. */
+function notFound(error: unknown): false {
+  if (error instanceof PdkError && error.code === ErrorCodes.PdkCallFailed) return false;
+  throw error;
 }
 
 export class Canary extends Config({
@@ -29,7 +40,7 @@ export class Canary extends Config({
   async access(kong: Kong): Promise<void> {
     if (!(await this.#chooses(kong))) return;
     if (this.upstream !== undefined) {
-      const found = await kong.service.setUpstream(this.upstream);
+      const found = await kong.service.setUpstream(this.upstream).catch(notFound);
       if (!found) {
         await kong.log.err(`canary: no Upstream named ${this.upstream}; request goes to the stable release`);
         return;

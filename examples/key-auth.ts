@@ -3,6 +3,11 @@
  * query string, against the keys in its config, and tells Kong (and the
  * plugins after it) who the consumer is. No key, or a wrong one: 401.
  *
+ * Works on every Kong from 2.3 on. `hide_credentials` removes a query key
+ * with `kong.service.request.set_raw_query` and the query string without it,
+ * which every release has (`clear_query_arg` exists only from Kong 3.9); the
+ * other arguments keep their order and encoding.
+ *
  *   node dist/examples/key-auth.js -dump
  *   node dist/examples/key-auth.js -kong-prefix /usr/local/kong
  *
@@ -15,6 +20,24 @@ import { Config, field, serve, type Kong } from 'tspdk';
 function sameKey(a: string, b: string): boolean {
   const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(a), digest(b));
+}
+
+/** The name of one `name=value` part of a query string, decoded as Kong decodes query names. */
+function argumentName(part: string): string {
+  const raw = part.split('=', 1)[0] ?? '';
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** A raw query string without any argument called `name`; the others are kept byte for byte. */
+export function withoutArgument(rawQuery: string, name: string): string {
+  return rawQuery
+    .split('&')
+    .filter((part) => part !== '' && argumentName(part) !== name)
+    .join('&');
 }
 
 export class KeyAuth extends Config({
@@ -55,7 +78,7 @@ export class KeyAuth extends Config({
     });
     if (this.hide_credentials) {
       if (found.where === 'header') await kong.service.request.clearHeader(found.name);
-      else await kong.service.request.clearQueryArg(found.name);
+      else await kong.service.request.setRawQuery(withoutArgument(await kong.request.getRawQuery(), found.name));
     }
   }
 

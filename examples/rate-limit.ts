@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { Config, field, serve, type HeaderMap, type Kong } from 'tspdk';
+import { Config, field, ifAvailable, serve, type HeaderMap, type Kong } from 'tspdk';
 import { shared, SharedErrorCodes, SharedStoreError } from 'tspdk/shared';
 
 /** A fixed window: when it started and how many requests it counted. */
@@ -37,6 +37,16 @@ async function count(who: string, windowMs: number, now: number): Promise<Window
   const start = now - (now % windowMs);
   const counted = await shared.incr(`rate-limit-ts:${who}:${windowMs / 1000}:${start}`, 1, { ttlMs: windowMs });
   return { start, count: counted };
+}
+
+/**
+ * When Kong started the request, in ms: `kong.request.get_start_time` (Kong
+ * 3.0+), else, on Kong 2.x, which lacks it (rejected at once under
+ * `--kong-version`, answered with nil without), `kong.nginx.req_start_time`
+ * in seconds.
+ */
+async function startTimeMs(kong: Kong): Promise<number> {
+  return (await ifAvailable(kong.request.getStartTime())) ?? Math.round((await kong.nginx.reqStartTime()) * 1000);
 }
 
 /** Errors of the store itself, as opposed to a bug in this plugin. */
@@ -61,7 +71,7 @@ export class RateLimit extends Config({
   async access(kong: Kong): Promise<void> {
     const who = await this.#identify(kong);
     const windowMs = this.window_seconds * 1000;
-    const now = await kong.request.getStartTime();
+    const now = await startTimeMs(kong);
     let window: Window;
     try {
       window = await count(who, windowMs, now);

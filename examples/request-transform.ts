@@ -3,13 +3,23 @@
  * added, renamed or removed, query arguments added or removed, the path
  * replaced, and fields added to or removed from a JSON body.
  *
+ * A body labelled JSON that does not parse passes unchanged, on every Kong:
+ * Kong 3.x answers `get_body` with nil, Kong 2.x reports its error, which
+ * rejects with `PDK_CALL_FAILED` and is caught here.
+ *
  *   node dist/examples/request-transform.js -dump
  *
  * @module
  */
-import { Config, field, serve, type Kong } from 'tspdk';
+import { Config, ErrorCodes, field, PdkError, serve, type Kong } from 'tspdk';
 
 const headerName = field.string({ match: '^[%w!#$%%&\'*+.^_`|~-]+$' });
+
+/** A body Kong could not decode (Kong 2.x reports why): treated as no JSON body. */
+function undecodable(error: unknown): undefined {
+  if (error instanceof PdkError && error.code === ErrorCodes.PdkCallFailed) return undefined;
+  throw error;
+}
 
 export class RequestTransform extends Config({
   add_headers: field.map(field.string(), { default: {}, description: 'Headers to set on the service request (replacing any value).' }),
@@ -51,7 +61,7 @@ export class RequestTransform extends Config({
     if (this.remove_json.length === 0 && Object.keys(this.add_json).length === 0) return;
     const contentType = await kong.request.getHeader('Content-Type');
     if (contentType === undefined || !contentType.toLowerCase().includes('application/json')) return;
-    const body = await kong.request.getBody('application/json');
+    const body = await kong.request.getBody('application/json').catch(undecodable);
     if (body === undefined || Array.isArray(body)) return;
     for (const name of this.remove_json) delete body[name];
     Object.assign(body, this.add_json);

@@ -6,11 +6,21 @@
  * `kong.response.exit`, which Kong allows in this phase. Headers are
  * changed with `kong.response`.
  *
+ * A Service body labelled JSON that does not parse passes unchanged, on
+ * every Kong: Kong 3.x answers `get_body` with nil, Kong 2.x reports its
+ * error, which rejects with `PDK_CALL_FAILED` and is caught here.
+ *
  *   node dist/examples/response-transform.js -dump
  *
  * @module
  */
-import { Config, field, serve, type Kong, type ResponseBody } from 'tspdk';
+import { Config, ErrorCodes, field, PdkError, serve, type Kong, type ResponseBody } from 'tspdk';
+
+/** A body Kong could not decode (Kong 2.x reports why): left as it is. */
+function undecodable(error: unknown): undefined {
+  if (error instanceof PdkError && error.code === ErrorCodes.PdkCallFailed) return undefined;
+  throw error;
+}
 
 export class ResponseTransform extends Config({
   add_headers: field.map(field.string(), { default: {}, description: 'Headers to set on the response to the client.' }),
@@ -32,7 +42,7 @@ export class ResponseTransform extends Config({
     if (status === undefined || !this.only_status.includes(status)) return;
     const contentType = await kong.service.response.getHeader('Content-Type');
     if (contentType === undefined || !contentType.toLowerCase().includes('application/json')) return;
-    const body = await kong.service.response.getBody('application/json');
+    const body = await kong.service.response.getBody('application/json').catch(undecodable);
     if (body === undefined) return;
 
     if (!Array.isArray(body)) {

@@ -85,7 +85,7 @@ export interface KongPdkTable {
 type Subsystem = 'http' | 'stream';
 
 /** A version as the table understands it: the releases it stands for. */
-interface KongVersion {
+export interface KongVersion {
   /** As written. */
   readonly text: string;
   /** The covered releases it stands for: one for `x.y.z` and `master`, every patch release for `x.y`. */

@@ -9,6 +9,12 @@
 /** Carries PDK calls of one event to Kong and brings their results back. */
 export interface Bridge {
   /**
+   * Optional: the phase of the event the calls belong to (`access`,
+   * `preread`, …). Bindings whose call differs between nginx subsystems read
+   * it (`preread` runs in stream); without it they assume http.
+   */
+  readonly phase?: string;
+  /**
    * Calls the Lua PDK function `method` (its exact dotted Lua name) with
    * `args` and resolves with the raw value that Kong sent back (`undefined`
    * for nil).

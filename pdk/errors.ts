@@ -14,6 +14,13 @@ export const ErrorCodes = {
   EventEnded: 'PDK_EVENT_ENDED',
   /** A value that Kong sent does not have the shape the binding expects. */
   BadResult: 'PDK_BAD_RESULT',
+  /**
+   * The Kong the plugin runs under does not have this PDK function: refused
+   * at once when the server was started with `--kong-version` of a release
+   * that lacks it, or inferred from Kong's nil answer where the function
+   * always returns a value.
+   */
+  Unavailable: 'PDK_UNAVAILABLE',
 } as const;
 
 /** One of {@link ErrorCodes}. */

@@ -9,6 +9,7 @@ export { Kong } from './kong.ts';
 export { pdkMethods, pdkNamespaces, type PdkMethodName } from './methods.ts';
 export { ask, exitSig, sig, type ArgsOf, type MethodTable, type ResultOf, type Signature } from './signature.ts';
 export { cleanArgs } from './args.ts';
+export { ifAvailable } from './if-available.ts';
 
 export { Client } from './client.ts';
 export { ClientTls, type ClientVerify } from './client/tls.ts';

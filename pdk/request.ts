@@ -305,10 +305,15 @@ export class Request {
    * if `maxAllowedFileSize` is given (`0` = no limit) and the file is not
    * bigger.
    *
-   * Failure differs by version: Kong 3.x cannot send the nil it gets for a
-   * body it would not read and raises a Lua error, which aborts the event
-   * (a 500 in `access`): pass `maxAllowedFileSize` when bodies may be large.
-   * Kong 2.x rejects with `PDK_CALL_FAILED`. Kong 2.x sends the bytes as a
+   * `maxAllowedFileSize` is a Kong 3.8+ parameter: Kong 2.3 to 3.7 drop it
+   * and never read a body nginx buffered to a file.
+   *
+   * Failure (a body in a file it does not read) differs by version: Kong 3.x
+   * cannot send the nil it gets and raises a Lua error, which aborts the
+   * event (a 500 in `access`), so on Kong 3.8+ pass `maxAllowedFileSize`
+   * when bodies may be large; on Kong 3.0 to 3.7 nothing avoids it but a
+   * `client_body_buffer_size` (nginx) larger than the bodies you read. Kong
+   * 2.x rejects with `PDK_CALL_FAILED`. Kong 2.x sends the bytes as a
    * string; either way the result is a `Uint8Array`.
    *
    * Phases: rewrite, access, response.
@@ -325,7 +330,9 @@ export class Request {
    * `Content-Type`: form fields for `application/x-www-form-urlencoded`
    * (at most `maxArgs`), a JSON object or array for `application/json`, or
    * multipart fields for `multipart/form-data` (`maxAllowedFileSize` as for
-   * {@link Request.getRawBody}). `undefined` when the type is missing or
+   * {@link Request.getRawBody}: Kong 3.8+; Kong 2.3 to 3.7 drop it, and a
+   * body nginx buffered to a file then decodes to `undefined`, or rejects
+   * with `PDK_CALL_FAILED` on 2.x). `undefined` when the type is missing or
    * unsupported or the body cannot be decoded: Kong's error message and the
    * MIME type it used (second and third Lua results) do not travel on 3.x
    * (2.x rejects with `PDK_CALL_FAILED`).

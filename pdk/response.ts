@@ -179,11 +179,19 @@ export class Response {
    * anything is sent; errors Kong raises (a status outside 100 to 599, a
    * wrong phase) abort the event on Kong's side.
    *
-   * Headers without a body: a nil body cannot precede the headers on the
-   * wire, so the binding sends `kong.response.set_headers(headers)` and then
-   * `kong.response.exit(status)`, which is what Kong does with them. For
-   * stream (preread) plugins only the status (200, 400, 403, 500, 502, 503)
-   * and a string body are used.
+   * Headers without a body: a nil cannot precede the headers on the wire
+   * (Kong's `unpack` would stop at it and drop them), so the binding sends
+   * an empty string as the body, which Kong's `exit` treats as it treats
+   * nil: the headers are set, `Content-Length` is 0 unless they give one
+   * (a caller's `Content-Length` is kept, as Kong's own `exit` keeps it),
+   * nothing else is written. One difference: for a gRPC client Kong then
+   * sends an empty `grpc-message` instead of its default text. In `preread`
+   * (stream) Kong ignores headers, so only the status is sent.
+   *
+   * For stream (preread) plugins only the status (200, 400, 403, 500, 502,
+   * 503) and the body are used: a body is sent to the client below 400,
+   * logged by Kong from 400 on, and an object body is JSON-encoded without
+   * a `Content-Type`.
    *
    * Phases: rewrite, access, response, preread.
    *
@@ -191,9 +199,8 @@ export class Response {
    */
   exit(status: number, body?: ResponseBody, headers?: HeaderMap): Promise<never> {
     if (body === undefined && headers !== undefined) {
-      return ask(this.#bridge, responseMethods, 'kong.response.set_headers', headers).then(() =>
-        ask(this.#bridge, responseMethods, 'kong.response.exit', status),
-      );
+      if (this.#bridge.phase === 'preread') return ask(this.#bridge, responseMethods, 'kong.response.exit', status);
+      return ask(this.#bridge, responseMethods, 'kong.response.exit', status, '', headers);
     }
     return ask(this.#bridge, responseMethods, 'kong.response.exit', status, body, headers);
   }

@@ -102,7 +102,8 @@ export class Service {
    * `kong.service.set_tls_verify(on)`: turns verification of the Service's
    * certificate on or off for this request. Verification needs a trusted
    * store (`proxy_ssl_trusted_certificate` or the Service's
-   * `ca_certificates`). `true` on success, `false` on failure.
+   * `ca_certificates`). `true` on success, `false` on failure from Kong 3.0
+   * (on Kong 2.x the failure rejects with `PDK_CALL_FAILED`).
    *
    * Phases: rewrite, access, preread.
    *
@@ -115,7 +116,8 @@ export class Service {
   /**
    * `kong.service.set_tls_verify_depth(depth)`: the maximum certificate
    * chain depth when verifying the Service's certificate (verification must
-   * be on). `true` on success, `false` on failure.
+   * be on). `true` on success, `false` on failure from Kong 3.0 (on Kong
+   * 2.x the failure rejects with `PDK_CALL_FAILED`).
    *
    * Phases: rewrite, access, preread.
    *

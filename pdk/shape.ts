@@ -7,11 +7,21 @@
  * @module
  */
 import { ErrorCodes, PdkError } from './errors.ts';
+import { unavailableFromNil } from './unavailable.ts';
 
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
+/**
+ * The error for a value of the wrong shape. A nil where a value is needed,
+ * from a function some Kong releases lack, is most likely Kong's answer for
+ * a function it does not have: `PDK_UNAVAILABLE` then.
+ */
 function bad(method: string, expected: string, raw: unknown): PdkError {
+  if (raw == null) {
+    const unavailable = unavailableFromNil(method);
+    if (unavailable !== undefined) return unavailable;
+  }
   const got = raw === null ? 'null' : Array.isArray(raw) ? 'array' : raw instanceof Uint8Array ? 'bytes' : typeof raw;
   return new PdkError(ErrorCodes.BadResult, method, `expected ${expected} from Kong, got ${got}`);
 }

@@ -67,7 +67,8 @@ export class Vault {
   /**
    * `kong.vault.parse_reference(reference)`: the parts of a reference (vault
    * name, resource, key, query options, version), or `undefined` when it is
-   * not a valid reference.
+   * not a valid reference (on Kong 2.x, which reports why, the promise
+   * rejects with `PDK_CALL_FAILED` instead).
    *
    * Phases: all.
    *

@@ -16,6 +16,7 @@ export { Config, type ConfigClass } from '../schema/config.ts';
 export { field, type InferConfig, type FieldSpec } from '../schema/field.ts';
 export type { Kong } from '../pdk/kong.ts';
 export { PdkError, ErrorCodes } from '../pdk/errors.ts';
+export { ifAvailable } from '../pdk/if-available.ts';
 export type { HeaderMap, JsonValue, ResponseBody } from '../pdk/response.ts';
 export { PHASES, type Phase, type PhaseMethod } from './phases.ts';
 export { PluginDefinitionError, definePlugin, type PluginClass, type PluginDefinition, type PluginDump, type PluginInfo } from './definition.ts';

@@ -49,6 +49,13 @@ export interface ServerSettings {
    * `startServer` log through the logger they are given. Default `json`.
    */
   readonly logFormat: LogFormat;
+   * `--kong-version`: the Kong the server runs under (`x.y`, `x.y.z` from
+   * 2.3 on, or `master`). A PDK call that version lacks then rejects at once
+   * with `PDK_UNAVAILABLE`, without a round trip; a version newer than tspdk's
+   * table is checked as master (with a warning at start). Unset by default:
+   * no check, calls go to Kong as they are.
+   */
+  readonly kongVersion?: string;
 }
 
 /** The formats of the server's log. */
@@ -72,6 +79,23 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   logFormat: 'json',
 });
 
+/** What `kongVersion` takes, as messages say it. */
+export const KONG_VERSION_EXPECTED = 'a Kong version: x.y or x.y.z from 2.3 on (e.g. 3.4 or 3.4.2), or master';
+
+/**
+ * Whether `value` is written as a Kong version calls can be checked
+ * against: `x.y` or `x.y.z` from 2.3 on (tspdk serves nothing older), or
+ * `master`. Which releases it stands for is decided at start, from the
+ * table of PDK functions (pdk/version-check.ts).
+ */
+export function isKongVersionText(value: unknown): value is string {
+  if (value === 'master') return true;
+  const match = typeof value === 'string' ? /^(\d{1,4})\.(\d{1,4})(?:\.\d{1,4})?$/.exec(value) : null;
+  if (match === null) return false;
+  const major = Number(match[1]);
+  return major > 2 || (major === 2 && Number(match[2]) >= 3);
+}
+
 /** What each setting accepts, and how to say what was expected. */
 const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown) => boolean, string] } = {
   eventTimeoutMs: [(value) => isInteger(value, 1), 'a positive integer of milliseconds'],
@@ -83,6 +107,7 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   watchParent: [(value) => typeof value === 'boolean', 'true or false'],
   workers: [(value) => isInteger(value, 1, MAX_WORKERS), `a number of workers from 1 to ${MAX_WORKERS}`],
   logFormat: [(value) => (LOG_FORMATS as readonly unknown[]).includes(value), 'json or pretty'],
+  kongVersion: [isKongVersionText, KONG_VERSION_EXPECTED],
 };
 
 /**

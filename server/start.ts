@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { Connection } from './wire/connection.ts';
 import { listenUnix, type UnixListenOptions } from './wire/listener.ts';
 import { PluginServer, type PluginServerOptions } from './rpc/plugin-server.ts';
+import { announceKongVersion } from './rpc/kong-version.ts';
 import { serverSettings, type ServerSettings } from './settings.ts';
 import type { PluginDefinition } from '../plugin/definition.ts';
 
@@ -27,7 +28,7 @@ export interface ListenOptions extends UnixListenOptions {
  * `shutdownGraceMs`, `watchParent`) are about the process, which
  * `serveOrExit` manages.
  */
-type ServingSettings = Pick<ServerSettings, 'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid'>;
+type ServingSettings = Pick<ServerSettings, 'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid' | 'kongVersion'>;
 
 /** What a server serves, besides its settings. */
 interface ServedPlugins {
@@ -67,9 +68,13 @@ export interface RunningServer {
  * Starts serving `plugins` on `sockets`.
  * @throws {@link TypeError} (as a rejection) when a setting has a value it
  *   cannot take, or a setting is given under both its names.
+ * @throws {@link KongVersionError} (as a rejection) for a `kongVersion` the
+ *   table of PDK functions cannot check against.
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  return startWithSettings(options, settingsOf(options));
+  const settings = settingsOf(options);
+  announceKongVersion(options.logger, settings.kongVersion);
+  return startWithSettings(options, settings);
 }
 
 /** The settings that {@link startServer}'s options ask for. */
@@ -80,6 +85,7 @@ function settingsOf(options: StartOptions): ServerSettings {
     socketMode: either(options, 'socketMode', 'mode'),
     allowInsecureSocketDir: either(options, 'allowInsecureSocketDir', 'allowInsecureDirectory'),
     announcePid: options.announcePid,
+    kongVersion: options.kongVersion,
   });
 }
 
@@ -102,7 +108,7 @@ type ServerSetup = Omit<StartOptions, keyof ServingSettings | 'mode' | 'allowIns
  */
 export async function startWithSettings(options: ServerSetup, settings: ServerSettings): Promise<RunningServer> {
   const { logger } = options;
-  const server = new PluginServer(options.plugins, { ...options, eventTimeoutMs: settings.eventTimeoutMs });
+  const server = new PluginServer(options.plugins, { ...options, eventTimeoutMs: settings.eventTimeoutMs, kongVersion: settings.kongVersion });
   const sockets = new Set<Socket>();
   const connectionOptions = { announcePid: settings.announcePid, pid: options.pid, maxMessageBytes: settings.maxMessageBytes, readInPlace: options.readInPlace };
   const accept = (accepted: Socket): void => {

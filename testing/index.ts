@@ -29,7 +29,7 @@ export { FakeKong, HANDLERS, type CallOutcome, type PdkCall, type PdkHost } from
 export { UNSUPPORTED } from './fake/unsupported.ts';
 export { LuaError, UnsupportedPdkMethodError } from './fake/errors.ts';
 export { DEFAULT_ROUTE, DEFAULT_SERVICE, type LogLine, type ResponseSource } from './fake/state.ts';
-export type { HostVersion } from './fake/version.ts';
+export { NEWEST_KONG_RELEASE, type HostVersion } from './fake/version.ts';
 
 // The Kong host stand-in, for protocol-level tests.
 export { KongHost, type ConfiguredPlugin, type KongHostOptions, type PhaseOutcome as HostPhaseOutcome } from './host/kong-host.ts';

@@ -50,7 +50,9 @@ export class ClientTls {
   /**
    * `kong.client.tls.disable_session_reuse()`: turns off session tickets and
    * session ids for this connection, so that every connection does a full
-   * handshake (and presents its certificate again). `true` on success.
+   * handshake (and presents its certificate again). `true` on success;
+   * on failure `false` from Kong 3.0 (the reason is lost), while Kong 2.x
+   * reports it and the promise rejects with `PDK_CALL_FAILED`.
    *
    * Phases: certificate.
    *
@@ -63,7 +65,8 @@ export class ClientTls {
   /**
    * `kong.client.tls.get_full_client_certificate_chain()`: the client's
    * certificate followed by its intermediates, PEM-encoded, or `undefined`
-   * when the client presented none (or on error).
+   * when the client presented none (or on error from Kong 3.0; Kong 2.x
+   * reports an error, and the promise rejects with `PDK_CALL_FAILED`).
    *
    * Phases: rewrite, access, response, log.
    *

@@ -155,7 +155,9 @@ export class ServiceRequest {
   /**
    * `kong.service.request.set_header(name, value)`: sets a request header,
    * replacing earlier values. Setting `Host` also sets the upstream host
-   * and SNI; `:authority` works only for gRPC Services.
+   * and SNI; `:authority` works only for gRPC Services (elsewhere Kong
+   * refuses it: nothing happens from Kong 3.0, and on Kong 2.x the promise
+   * rejects with `PDK_CALL_FAILED`).
    *
    * Phases: rewrite, access.
    *
@@ -248,13 +250,16 @@ export class ServiceRequest {
   }
 
   /**
-   * `kong.service.request.enable_tls()` (undocumented by Kong; http only):
-   * use TLS to the Service. **No Kong release has it**: it exists only on
-   * Kong's master branch after 3.9.3, so on every release Kong logs "could
-   * not find pdk method" and the promise resolves with `undefined`. Where it
-   * exists Kong allows it only in `balancer` (and `preread`, which http has
-   * not), phases no external plugin runs in, so over RPC it fails; use
-   * {@link ServiceRequest.setScheme} with `https`. Bound for completeness.
+   * `kong.service.request.enable_tls()` (undocumented by Kong; http only).
+   *
+   * **Master only: no Kong release has it.** It exists only on Kong's
+   * development branch after 3.9.3. On every release Kong logs "could not
+   * find pdk method" and the promise resolves with `undefined`; a server
+   * started with `--kong-version` of a release rejects the call at once with
+   * `PDK_UNAVAILABLE`. Where it exists Kong allows it only in `balancer`
+   * (and `preread`, which http has not), phases no external plugin runs in,
+   * so over RPC it fails there too: use {@link ServiceRequest.setScheme}
+   * with `https` instead. Kept so that the binding table covers Kong's names.
    *
    * @since Kong master (http only)
    */

@@ -37,6 +37,7 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
       announcePid: settings.announcePid,
       maxMessageBytes: settings.maxMessageBytes,
       eventTimeoutMs: settings.eventTimeoutMs,
+      kongVersion: settings.kongVersion,
     });
   } catch (error) {
     // Exiting tells the primary: a first start that fails fails the server, a respawn is retried later.

@@ -7,7 +7,16 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_SERVER_SETTINGS, LOG_FORMATS, MAX_WORKERS, serverSettings, type LogFormat, type ServerSettings } from '../settings.ts';
+import {
+  DEFAULT_SERVER_SETTINGS,
+  KONG_VERSION_EXPECTED,
+  LOG_FORMATS,
+  MAX_WORKERS,
+  isKongVersionText,
+  serverSettings,
+  type LogFormat,
+  type ServerSettings,
+} from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 
 /**
@@ -27,6 +36,8 @@ export interface ServerCliOptions {
   /** Worker processes; 1 serves from this process alone. */
   readonly workers: number;
   readonly logFormat: LogFormat;
+  /** The Kong version PDK calls are checked against; unset: no check. */
+  readonly kongVersion?: string;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -41,6 +52,7 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'no-server-pid',
   'workers',
   'log-format',
+  'kong-version',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -51,6 +63,12 @@ export function workerCount(value: string): number {
     throw new InvalidArgumentError(`expected a number of workers from 1 to ${MAX_WORKERS}, or auto`);
   }
   return number;
+}
+
+/** Parses `--kong-version`: `x.y`, `x.y.z` (2.3 or later) or `master`, kept as written. */
+export function kongVersionText(value: string): string {
+  if (!isKongVersionText(value)) throw new InvalidArgumentError(`expected ${KONG_VERSION_EXPECTED}`);
+  return value;
 }
 
 /** Parses a positive integer option. */
@@ -95,7 +113,8 @@ export function addServerOptions(command: Command): Command {
     .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")')
     .addOption(
       new Option('--log-format <format>', 'log lines on stderr: pino JSON (for Kong) or pretty, coloured lines for people').choices(LOG_FORMATS).default(DEFAULTS.logFormat),
-    );
+    )
+    .option('--kong-version <x.y[.z]|master>', 'the Kong this server runs under: PDK calls it lacks reject at once with PDK_UNAVAILABLE (default: no check)', kongVersionText);
 }
 
 /**
@@ -114,6 +133,7 @@ export function settingsFromCommandLine(options: ServerCliOptions): ServerSettin
     watchParent: options.watchParent,
     workers: options.workers,
     logFormat: options.logFormat,
+    kongVersion: options.kongVersion,
   });
 }
 

@@ -12,6 +12,7 @@ import type { PluginDefinition } from '../../plugin/definition.ts';
 import { toServerSettings, type ServerCliOptions } from './options.ts';
 import type { ServerSettings } from '../settings.ts';
 import { startWithSettings, type RunningServer } from '../start.ts';
+import { announceKongVersion } from '../rpc/kong-version.ts';
 
 /** What {@link serveOrExit} needs besides the settings. */
 export interface ServeRequest {
@@ -48,6 +49,13 @@ export async function serveOrExit(request: ServeRequest, options: ServerCliOptio
   }
   const settings = toServerSettings(options);
   installCrashGuards(request.logger);
+  try {
+    announceKongVersion(request.logger, settings.kongVersion);
+  } catch (error) {
+    request.logger.fatal({ kongVersion: settings.kongVersion }, `cannot start: --kong-version ${settings.kongVersion ?? ''}: ${(error as Error).message}`);
+    request.beforeExit?.();
+    process.exit(1);
+  }
   if (settings.workers > 1) return servePrimary(request, settings);
   return serveSingle(request, settings);
 }

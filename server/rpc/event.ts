@@ -95,11 +95,11 @@ export class Event implements Bridge {
     return this.#ended;
   }
 
-  /** Runs the phase method; its result or failure drives the rest. */
-  run(method: PhaseMethod): void {
+  /** Runs the phase method with `kong` (bound to this event unless given); its result or failure drives the rest. */
+  run(method: PhaseMethod, kong: Kong = new Kong(this)): void {
     let result: unknown;
     try {
-      result = method.call(this.instance.object, new Kong(this));
+      result = method.call(this.instance.object, kong);
     } catch (error) {
       this.#handlerFailed(error);
       return;

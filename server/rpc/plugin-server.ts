@@ -15,6 +15,9 @@ import { createInstance, phaseMethod, type Instance } from './instance.ts';
 import { isPhase, type Phase } from '../../plugin/phases.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { RpcLog, redactProblems } from './redact.ts';
+import { kongVersionCheck } from './kong-version.ts';
+import { Kong } from '../../pdk/kong.ts';
+import type { KongVersionCheck } from '../../pdk/version-check.ts';
 import * as envelope from '../wire/envelope.ts';
 
 // A module-local binding, which V8 folds into the code (see wire/envelope.ts).
@@ -42,6 +45,11 @@ export interface PluginServerOptions {
   readonly ids?: { readonly instances?: Ids; readonly events?: Ids };
   /** The other workers of a multi-process server (`--workers N`); absent in a single process. */
   readonly cluster?: ClusterPeers;
+  /**
+   * The Kong version PDK calls are checked against (`--kong-version`): a
+   * call it lacks rejects at once with `PDK_UNAVAILABLE`. Unset: no check.
+   */
+  readonly kongVersion?: string;
 }
 
 /**
@@ -97,8 +105,12 @@ export class PluginServer implements EventHost {
   readonly #startTime = Math.floor(Date.now() / 1000);
   #eventsStarted = 0;
   readonly #rpcLog: RpcLog;
+  /** The PDK calls `--kong-version` refuses; undefined without it (the hot path then pays nothing). */
+  readonly #versionCheck: KongVersionCheck | undefined;
 
+  /** @throws {@link KongVersionError} for a `kongVersion` the table of PDK functions cannot check against. */
   constructor(plugins: readonly PluginDefinition[], options: PluginServerOptions) {
+    this.#versionCheck = kongVersionCheck(options.kongVersion);
     for (const plugin of plugins) this.addPlugin(plugin);
     this.#logger = options.logger;
     this.#rpcLog = new RpcLog(this.#logger, (name) => this.#plugins.get(name));
@@ -417,7 +429,8 @@ export class PluginServer implements EventHost {
     } else if (method === undefined) {
       event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
     } else {
-      event.run(method);
+      const check = this.#versionCheck;
+      event.run(method, check === undefined ? undefined : new Kong(check.bridge(event, phase)));
     }
   }
 

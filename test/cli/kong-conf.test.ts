@@ -247,6 +247,32 @@ describe('tspdk kong-conf', () => {
     assert.match(refused.stderr, /expected a number of workers from 1 to 64, or auto/);
   });
 
+  it('passes --kong-version to every start command, where the server checks PDK calls against it', async () => {
+    const prefix = scratch.directory();
+    const layouts = kongConf(prefix, ['--kong-version', '3.4', '--workers', '2']);
+    assert.deepEqual(layouts.map((layout) => layout.id), ['per-plugin', 'shared-single']);
+    for (const layout of layouts) {
+      const starts = [...layout.conf].filter(([key]) => key.endsWith('_start_cmd'));
+      assert.ok(starts.length > 0);
+      for (const [key, value] of starts) assert.match(value, / --workers 2 --kong-version 3\.4$/, key);
+      for (const [key, value] of layout.conf) if (key.endsWith('_query_cmd')) assert.doesNotMatch(value, /--kong-version/, key);
+    }
+    const [first] = [...(layouts[0]?.conf ?? new Map<string, string>())].filter(([key]) => key.endsWith('_start_cmd'));
+    const child = startProcess('/bin/sh', ['-c', `exec ${first?.[1] ?? ''}`]);
+    children.push(child);
+    await child.waitForLog('PDK calls are checked against Kong 3.4');
+    await child.waitForLog('"listening"');
+    child.process.kill('SIGTERM');
+    assert.equal(await child.exited(), 0);
+    // master counts as the version of master the table was read at (3.9+ layouts); a version that cannot be checked is refused.
+    assert.deepEqual(kongConf(prefix, ['--kong-version', 'master']).map((layout) => layout.id), ['per-plugin', 'shared']);
+    const unknown = runCli(['kong-conf', FIXTURES, '--kong-prefix', prefix, '--kong-version', '2.9']);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /there is no Kong 2\.9 release/);
+    const malformed = runCli(['kong-conf', FIXTURES, '--kong-prefix', prefix, '--kong-version', 'three']);
+    assert.match(malformed.stderr, /'three' is not a Kong version/);
+  });
+
   it('quotes arguments for /bin/sh and parses Kong versions', () => {
     assert.equal(shellQuote('/opt/tspdk/dist/cli/main.js'), '/opt/tspdk/dist/cli/main.js');
     assert.equal(shellQuote('/my plugins/a.js'), "'/my plugins/a.js'");

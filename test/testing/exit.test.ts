@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Config, definePlugin, field, type Kong } from 'tspdk';
-import { runPlugin } from 'tspdk/testing';
+import { runPlugin, startPluginServer } from 'tspdk/testing';
 
 const after: string[] = [];
 
@@ -100,8 +100,12 @@ describe('exit semantics', () => {
     const none = await runPlugin(Exiter, { kind: 'none' });
     assert.equal(none.response.status, 204);
     assert.equal(none.response.body.length, 0);
-    assert.equal(none.response.header('x-empty'), 'yes', 'headers without a body go through set_headers first');
-    assert.deepEqual(none.calls.slice(-3).map((c) => c.method), ['kong.response.set_headers', 'kong.response.exit', 'kong.log.info']);
+    assert.equal(none.response.header('x-empty'), 'yes', 'headers without a body travel with the exit, after an empty body');
+    assert.equal(none.response.header('content-length'), '0');
+    assert.deepEqual(none.calls.slice(-2).map((c) => [c.method, c.args]), [
+      ['kong.response.exit', [204, '', { 'X-Empty': 'yes' }]],
+      ['kong.log.info', ['log ran']],
+    ]);
   });
 
   it('error bodies are Kong\'s templates, chosen by Accept, with the default message per status', async () => {
@@ -175,5 +179,49 @@ describe('exit semantics', () => {
     const { response, errors } = await runPlugin(Stuck, {}, {}, { timeoutMs: 50 });
     assert.equal(response.status, 500);
     assert.match(String(errors[0]), /did not answer within 50 ms/);
+  });
+
+  describe('exit(status, undefined, headers) as Kong\'s own exit', () => {
+    class Refuser {
+      async access(kong: Kong): Promise<void> {
+        await kong.response.exit(204, undefined, { 'Content-Length': '17', 'X-Reason': 'test' });
+      }
+      async preread(kong: Kong): Promise<void> {
+        await kong.response.exit(403, undefined, { 'X-Reason': 'test' });
+      }
+    }
+    const refuser = definePlugin(Refuser, { name: 'refuser', version: '1.0.0', priority: 1 });
+
+    it("keeps the caller's Content-Length, as Kong's exit does with its headers", async () => {
+      const { response, phases } = await runPlugin(Refuser);
+      assert.deepEqual(phases.map((p) => `${p.phase}:${p.outcome}`), ['access:exit']);
+      assert.equal(response.status, 204);
+      assert.equal(response.header('content-length'), '17');
+      assert.equal(response.header('x-reason'), 'test');
+      assert.equal(response.body.length, 0);
+    });
+
+    it('ends a preread (stream) event with the status, where set_headers is not allowed and headers mean nothing', async () => {
+      const { response, phases, errors, calls } = await runPlugin(Refuser, {}, {}, { subsystem: 'stream' });
+      assert.deepEqual(errors, []);
+      assert.deepEqual(phases.map((p) => `${p.phase}:${p.outcome}`), ['preread:exit']);
+      assert.equal(response.status, 403);
+      assert.deepEqual(calls.map((c) => [c.method, c.args]), [['kong.response.exit', [403]]]);
+    });
+
+    it('does the same over the wire, through the real plugin server', async () => {
+      const server = await startPluginServer([refuser]);
+      try {
+        const http = await server.request(refuser);
+        assert.equal(http.response.status, 204);
+        assert.equal(http.response.header('content-length'), '17');
+        assert.deepEqual(http.calls.map((c) => [c.method, c.args]), [['kong.response.exit', [204, '', { 'Content-Length': '17', 'X-Reason': 'test' }]]]);
+        const stream = await server.request(refuser, {}, {}, { subsystem: 'stream' });
+        assert.deepEqual(stream.phases.map((p) => `${p.phase}:${p.outcome}`), ['preread:exit']);
+        assert.equal(stream.response.status, 403);
+      } finally {
+        await server.close();
+      }
+    });
   });
 });

@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { definePlugin, type Kong, type PluginDefinition } from 'tspdk';
-import { PdkError } from 'tspdk/pdk';
+import { ifAvailable, PdkError } from 'tspdk/pdk';
 import { startPluginServer, UnsupportedPdkMethodError, type HostResponse, type WireServer } from 'tspdk/testing';
 
 /** Reads functions the host stand-in used to answer with "could not find pdk method", in three phases. */
 class Inspector {
   async access(kong: Kong): Promise<void> {
     const seen = {
-      started: await kong.request.getStartTime(),
+      started: await startTime(kong),
       query: await kong.request.getRawQuery(),
       clientPort: await kong.client.getPort(),
       uri: await kong.nginx.getVar('request_uri'),
@@ -31,8 +31,13 @@ class Inspector {
   }
 
   async log(kong: Kong): Promise<void> {
-    await kong.log.info('started at ', await kong.request.getStartTime());
+    await kong.log.info('started at ', await startTime(kong));
   }
+}
+
+/** `kong.request.get_start_time` (Kong 3.0+), or `kong.nginx.req_start_time` in seconds where Kong lacks it (2.x). */
+async function startTime(kong: Kong): Promise<number> {
+  return (await ifAvailable(kong.request.getStartTime())) ?? (await kong.nginx.reqStartTime()) * 1000;
 }
 const inspector = definePlugin(Inspector, { name: 'inspector', version: '1.0.0', priority: 1 });
 
@@ -100,9 +105,19 @@ describe('the Kong host stand-in answers with the fake Kong', () => {
       assert.equal(response.status, 201);
       assert.deepEqual(response.headers.get('x-service-seen'), ['201 yes']);
       assert.equal(new TextDecoder().decode(response.body as Uint8Array), 'made');
-      assert.deepEqual(response.request.logs, [['info', 'started at 1700000123456']]);
       assert.ok(response.request.calls.every(([, method]) => method.startsWith('kong.')));
-      assert.equal(response.request.kong.calls.find((call) => call.method === 'kong.request.get_start_time')?.outcome.kind, 'value');
+      const startCalls = response.request.kong.calls.filter((call) => call.method === 'kong.request.get_start_time');
+      assert.equal(startCalls.length, 2);
+      if (version === '3.x') {
+        assert.deepEqual(response.request.logs, [['info', 'started at 1700000123456']]);
+        assert.deepEqual(startCalls.map((call) => call.outcome), [1_700_000_123_456, 1_700_000_123_456].map((value) => ({ kind: 'value', value })));
+      } else {
+        // Kong 2.8 has no kong.request.get_start_time: its host logs and answers nil, and the plugin falls back.
+        const missing = ['err', 'could not find pdk method: kong.request.get_start_time'];
+        assert.deepEqual(response.request.logs, [missing, missing, ['info', 'started at 1700000123456']]);
+        assert.deepEqual(startCalls.map((call) => call.outcome), [{ kind: 'value', value: undefined }, { kind: 'value', value: undefined }]);
+        assert.equal(response.request.kong.calls.filter((call) => call.method === 'kong.nginx.req_start_time').length, 2);
+      }
     });
   }
 

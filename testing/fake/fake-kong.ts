@@ -132,11 +132,11 @@ export class FakeKong implements PdkHost {
 
   #dispatch(method: string, args: readonly unknown[], phase: string, version: HostVersion): CallOutcome {
     const kong = this.version(version);
-    if (!kong.has(method)) {
+    if (!kong.has(method, this.state.world.subsystem)) {
       this.state.log('err', `could not find pdk method: ${method}`, phase);
       return { kind: 'value', value: undefined };
     }
-    if (Object.hasOwn(this.#failures, method)) return { kind: 'fail', message: String(this.#failures[method]) };
+    if (Object.hasOwn(this.#failures, method)) return this.#failed(kong, method, String(this.#failures[method]));
     const handler = HANDLERS[method];
     if (handler === undefined) {
       const reason =
@@ -147,17 +147,31 @@ export class FakeKong implements PdkHost {
       return { kind: 'unsupported', message: error.message };
     }
     const context: CallContext = { state: this.state, phase, method, version };
+    // Lua drops the arguments a function does not take (max_allowed_file_size before 3.8, …).
+    const count = kong.argumentCount(method);
+    const taken = count !== undefined && args.length > count ? args.slice(0, count) : args;
     let result: unknown;
     try {
-      result = handler(context, args);
+      result = handler(context, taken);
     } catch (error) {
       if (error instanceof LuaError) return { kind: 'lua-error', message: error.message };
       throw error;
     }
     if (result instanceof ExitSignal) return { kind: 'exit' };
-    if (result instanceof Fail) return { kind: 'fail', message: result.message };
+    if (result instanceof Fail) return this.#failed(kong, method, result.message);
     if (MULTI_MAPS.has(method)) return { kind: 'value', value: fixMultiMap(result) };
     if (RAW_BODIES.has(method) && result instanceof Uint8Array) return { kind: 'value', value: kong.rawBody(result) };
     return { kind: 'value', value: result };
+  }
+
+  /**
+   * A Lua `nil, err`. Where the host packs the result as bin (raw bodies on
+   * 3.x), the nil makes its MessagePack encoder fail: the event aborts.
+   */
+  #failed(kong: KongVersion, method: string, message: string): CallOutcome {
+    if (RAW_BODIES.has(method) && kong.packsRawBodies) {
+      return { kind: 'lua-error', message: `${method} returned nil (${message}), which the host cannot pack as bin: attempt to get length of a nil value` };
+    }
+    return { kind: 'fail', message };
   }
 }

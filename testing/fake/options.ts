@@ -83,6 +83,13 @@ export interface WorldInit {
   readonly tls?: TlsInit;
   /** `http` (default) or `stream` (then `preread` runs instead of rewrite/access). */
   readonly subsystem?: 'http' | 'stream';
+  /**
+   * nginx's `client_body_buffer_size`, in bytes: a request body larger than
+   * this is buffered to a file, which `kong.request.get_raw_body` and
+   * `get_body` read only when given `max_allowed_file_size` (Kong 3.8+).
+   * Unset: every body stays in memory.
+   */
+  readonly clientBodyBufferSize?: number;
   /** When Kong received the request, ms since the epoch. Defaults to 1,700,000,000,000. */
   readonly startedAt?: number;
   /** The request id. Defaults to a fixed 32-hex-digit id. */

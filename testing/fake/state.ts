@@ -126,6 +126,8 @@ export class FakeState {
   readonly requestId: string;
   readonly startedAt: number;
   readonly trusted: BlockList;
+  /** nginx buffered the request body to a file (it is larger than `clientBodyBufferSize`). */
+  readonly bodyInFile: boolean;
 
   constructor(init: RequestInit = {}, world: WorldInit = {}) {
     this.world = world;
@@ -138,6 +140,7 @@ export class FakeState {
     this.headers = headerBag(init.headers);
     if (!this.headers.has('host')) this.headers.set('host', [init.host ?? 'example.com']);
     this.body = this.#body(init);
+    this.bodyInFile = world.clientBodyBufferSize !== undefined && this.body.length > world.clientBodyBufferSize;
     this.scheme = init.scheme ?? 'http';
     this.port = init.port ?? (this.scheme === 'https' ? 8443 : 8000);
     this.clientIp = init.clientIp ?? '127.0.0.1';

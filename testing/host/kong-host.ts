@@ -41,7 +41,12 @@ export interface KongHostOptions {
   readonly workers?: number;
   /** Idle connections a worker keeps (lua_socket_pool_size). Defaults to 256. */
   readonly poolSize?: number;
-  /** Host behaviour to imitate. Defaults to `'3.x'`. */
+  /**
+   * The Kong release to imitate (`'2.8'`, `'3.4.2'`, `'master'`, or `'2.x'`
+   * / `'3.x'`): which PDK functions it has, how it reports their errors, how
+   * it packs raw bodies. Defaults to `'3.x'`, the newest release in tspdk's
+   * table of PDK functions.
+   */
   readonly version?: HostVersion;
   /** Pick a random idle connection for each call (Steps hop connections). Defaults to true. */
   readonly shuffle?: boolean;
@@ -114,6 +119,7 @@ export class KongHost {
   constructor(options: KongHostOptions) {
     this.socket = options.socket;
     this.version = options.version ?? '3.x';
+    kongVersion(this.version);
     this.#poolSize = options.poolSize ?? 256;
     this.#pool = options.pool ?? ((options.shuffle ?? true) ? 'random' : 'last');
     this.#callTimeoutMs = options.callTimeoutMs ?? 60_000;
@@ -237,7 +243,7 @@ export class KongHost {
       }
       let step = STEP_BY_METHOD[method] ?? Method.step;
       let stepData: unknown = outcome.kind === 'value' ? outcome.value : undefined;
-      if (outcome.kind === 'fail' && kongVersion(this.version).failures === 'step-error') {
+      if (outcome.kind === 'fail' && kongVersion(this.version).failureOf(method) === 'step-error') {
         step = Method.stepError;
         stepData = outcome.message;
       }
@@ -259,7 +265,7 @@ export class KongHost {
   #check(response: CallResult, errors: string[]): 'reset' | 'error' | undefined {
     if (response.error === null || response.error === undefined) return undefined;
     const text = typeof response.error === 'string' ? response.error : JSON.stringify(response.error);
-    const matches = this.version === '2.x' ? text.includes('No plugin instance') : text.toLowerCase().includes('no plugin instance');
+    const matches = kongVersion(this.version).era === '2.x' ? text.includes('No plugin instance') : text.toLowerCase().includes('no plugin instance');
     if (matches) return 'reset';
     errors.push(text);
     return 'error';

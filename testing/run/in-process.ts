@@ -13,6 +13,7 @@ import { Kong } from '../../pdk/kong.ts';
 import { phaseMethod, type Instance } from '../../server/rpc/instance.ts';
 import { FAIL_CLOSED_PHASES, type Phase } from '../../plugin/phases.ts';
 import type { HostVersion } from '../fake/version.ts';
+import type { KongVersionCheck } from '../../pdk/version-check.ts';
 import { LuaError } from '../fake/errors.ts';
 import type { FakeKong } from '../fake/fake-kong.ts';
 import type { PhaseOutcome } from './flow.ts';
@@ -22,33 +23,33 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 /** One event: the bridge the plugin's PDK calls go through. */
 class FakeEvent implements Bridge {
+  readonly phase: Phase;
   readonly #kong: FakeKong;
-  readonly #phase: Phase;
   readonly #version: HostVersion;
   readonly #end: (outcome: PhaseOutcome, error?: unknown) => void;
   ended = false;
 
   constructor(kong: FakeKong, phase: Phase, version: HostVersion, end: (outcome: PhaseOutcome, error?: unknown) => void) {
     this.#kong = kong;
-    this.#phase = phase;
+    this.phase = phase;
     this.#version = version;
     this.#end = end;
   }
 
   call(method: string, args: readonly unknown[]): Promise<unknown> {
-    if (this.ended) return Promise.reject(new PdkError(ErrorCodes.EventEnded, method, `the ${this.#phase} event has ended`));
+    if (this.ended) return Promise.reject(new PdkError(ErrorCodes.EventEnded, method, `the ${this.phase} event has ended`));
     let wire: unknown[];
     try {
       wire = argsAsKongSeesThem(args);
     } catch (error) {
       return Promise.reject(new PdkError(ErrorCodes.BadArgument, method, `an argument cannot be sent to Kong: ${(error as Error).message}`));
     }
-    const outcome = this.#kong.run(method, wire, this.#phase, this.#version);
+    const outcome = this.#kong.run(method, wire, this.phase, this.#version);
     switch (outcome.kind) {
       case 'value':
         return Promise.resolve(resultAsPluginSeesIt(outcome.value));
       case 'fail':
-        if (this.#kong.version(this.#version).failures === 'step-error') return Promise.reject(new PdkError(ErrorCodes.PdkCallFailed, method, outcome.message));
+        if (this.#kong.version(this.#version).failureOf(method) === 'step-error') return Promise.reject(new PdkError(ErrorCodes.PdkCallFailed, method, outcome.message));
         return Promise.resolve(undefined);
       case 'exit':
         this.ended = true;
@@ -71,6 +72,8 @@ class FakeEvent implements Bridge {
 /** Options of {@link runPhaseInProcess}. */
 interface InProcessOptions {
   readonly version: HostVersion;
+  /** What a server started with `--kong-version` refuses; undefined: no check. */
+  readonly check?: KongVersionCheck;
   /** A phase that has not finished after this many ms fails, as the server's event deadline. */
   readonly timeoutMs: number;
   /** Failures of phase methods and Lua errors are collected here. */
@@ -107,7 +110,7 @@ export function runPhaseInProcess(instance: Instance, phase: Phase, kong: FakeKo
     const timer = setTimeout(() => failed(new Error(`the ${phase} phase did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
     let result: unknown;
     try {
-      result = method.call(instance.object, new Kong(event));
+      result = method.call(instance.object, new Kong(options.check?.bridge(event, phase) ?? event));
     } catch (error) {
       failed(error);
       return;

@@ -7,7 +7,7 @@
 import { definePlugin, type PluginClass, type PluginDefinition } from '../../plugin/definition.ts';
 import { createInstance, type Instance } from '../../server/rpc/instance.ts';
 import { schemaOf } from '../../schema/index.ts';
-import type { HostVersion } from '../fake/version.ts';
+import { kongVersion, versionCheckFor, type HostVersion } from '../fake/version.ts';
 import { FakeKong } from '../fake/fake-kong.ts';
 import type { RequestInit, WorldInit } from '../fake/options.ts';
 import { runFlow } from './flow.ts';
@@ -33,8 +33,24 @@ export type ConfigInput<P> = P extends new () => infer I ? DeepPartial<ConfigFie
 
 /** The world around the request, and how to run it. */
 export interface RunOptions extends WorldInit {
-  /** Host behaviour to imitate. Defaults to `'3.x'` (Kong 3.0 and later). */
+  /**
+   * The Kong release to run the plugin as: `'2.8'`, `'3.4'`, `'3.4.2'`,
+   * `'master'`, … (a line stands for every release of it), or `'2.x'` (2.8)
+   * and `'3.x'` (the newest release in tspdk's table of PDK functions, the
+   * default). Its PDK functions, the arguments they take, how its host
+   * reports their errors (StepError on 2.x) and packs raw bodies all come
+   * from the table generated out of Kong's sources.
+   */
+  readonly kongVersion?: HostVersion;
+  /** @deprecated The old name of {@link RunOptions.kongVersion}, still honoured. */
   readonly version?: HostVersion;
+  /**
+   * Also do what a plugin server started with `--kong-version` does: a call
+   * to a function that version lacks rejects at once with `PDK_UNAVAILABLE`
+   * instead of reaching Kong (which logs `could not find pdk method` and
+   * answers nil). Defaults to `false`, a server without `--kong-version`.
+   */
+  readonly checkVersion?: boolean;
   /** A phase that has not finished after this many ms fails. Defaults to 5000. */
   readonly timeoutMs?: number;
 }
@@ -64,6 +80,21 @@ function definitionOf(plugin: PluginUnderTest): PluginDefinition {
 export function checkConfig(plugin: PluginUnderTest, config: unknown = {}): { values: Record<string, unknown>; errors: string[] } {
   const { values, errors } = schemaOf(definitionOf(plugin).pluginClass).apply(config);
   return { values: values, errors: [...errors] };
+}
+
+/**
+ * The Kong version `options` ask for (`kongVersion`, or its old name
+ * `version`), checked against the table.
+ * @throws {@link TypeError} for an unknown version, or both names with different values.
+ */
+export function kongVersionOf(options: Pick<RunOptions, 'kongVersion' | 'version'>): HostVersion {
+  const { kongVersion: given, version: old } = options;
+  if (given !== undefined && old !== undefined && given !== old) {
+    throw new TypeError(`got both kongVersion (${given}) and version (${old}, its old name); give kongVersion only`);
+  }
+  const version = given ?? old ?? '3.x';
+  kongVersion(version);
+  return version;
 }
 
 let nextId = 1;
@@ -101,9 +132,11 @@ export class PluginInstance<P extends PluginUnderTest = PluginUnderTest> {
    *   function the kit does not simulate (even if the plugin caught it).
    */
   async run(request: RequestInit = {}, options: RunOptions = {}): Promise<RunResult> {
+    const version = kongVersionOf(options);
     const kong = new FakeKong(request, options);
     const errors: unknown[] = [];
-    const settings = { version: options.version ?? '3.x', timeoutMs: options.timeoutMs ?? 5000, errors } as const;
+    const check = options.checkVersion === true ? versionCheckFor(version) : undefined;
+    const settings = { version, check, timeoutMs: options.timeoutMs ?? 5000, errors } as const;
     const flow = await runFlow(kong, this.definition.phases, (phase) => runPhaseInProcess(this.#instance, phase, kong, settings));
     const [unsupported] = kong.unsupported;
     if (unsupported !== undefined) throw unsupported;

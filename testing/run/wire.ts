@@ -11,18 +11,30 @@ import { join } from 'node:path';
 import { silentLogger } from '../../server/process/logger.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { startServer, type RunningServer } from '../../server/start.ts';
-import type { HostVersion } from '../fake/version.ts';
+import { tableVersionText, type HostVersion } from '../fake/version.ts';
 import { FakeKong } from '../fake/fake-kong.ts';
 import type { RequestInit } from '../fake/options.ts';
 import { KongHost, type PhaseOutcome as HostOutcome } from '../host/kong-host.ts';
 import { runFlow, type PhaseOutcome } from './flow.ts';
 import { buildResult, type RunResult } from './result.ts';
-import type { RunOptions } from './run-plugin.ts';
+import { kongVersionOf, type RunOptions } from './run-plugin.ts';
 
 /** Options of {@link startPluginServer}. */
 export interface WireServerOptions {
-  /** Host behaviour to imitate. Defaults to `'3.x'`. */
+  /**
+   * The Kong release the host stand-in plays, for every request of this
+   * server (as `runPlugin`'s `kongVersion`). Defaults to `'3.x'`, the newest
+   * release in tspdk's table of PDK functions.
+   */
+  readonly kongVersion?: HostVersion;
+  /** @deprecated The old name of {@link WireServerOptions.kongVersion}, still honoured. */
   readonly version?: HostVersion;
+  /**
+   * Start the plugin server with `--kong-version` set to that release, so
+   * that a call it lacks rejects at once with `PDK_UNAVAILABLE`. Defaults to
+   * `false`.
+   */
+  readonly checkVersion?: boolean;
   /** nginx workers of the host stand-in. Defaults to 2. */
   readonly workers?: number;
 }
@@ -38,7 +50,9 @@ export interface WireServer {
   /**
    * Sends one simulated request through `plugin` with `config`, over the
    * socket: `StartInstance` (once per config), then `HandleEvent` and the
-   * Steps of each phase, PDK calls answered by the fake Kong.
+   * Steps of each phase, PDK calls answered by the fake Kong. The Kong
+   * version is the server's ({@link WireServerOptions.kongVersion}); the
+   * `kongVersion` of `options` is not used here.
    */
   request(plugin: PluginDefinition, config?: Readonly<Record<string, unknown>>, request?: RequestInit, options?: RunOptions): Promise<RunResult>;
   /** Stops the server and removes the socket's directory. */
@@ -63,14 +77,15 @@ const OUTCOMES: Record<HostOutcome, PhaseOutcome> = { ret: 'ret', exit: 'exit', 
 export async function startPluginServer(plugins: readonly PluginDefinition[], options: WireServerOptions = {}): Promise<WireServer> {
   const directory = mkdtempSync(join(tmpdir(), 'tspdk-wire-'));
   const socket = join(directory, 'plugin.socket');
+  const version = kongVersionOf(options);
+  const kongVersion = options.checkVersion === true ? tableVersionText(version) : undefined;
   let running: RunningServer;
   try {
-    running = await startServer({ logger: silentLogger(), plugins, sockets: [socket] });
+    running = await startServer({ logger: silentLogger(), plugins, sockets: [socket], kongVersion });
   } catch (error) {
     rmSync(directory, { recursive: true, force: true });
     throw error;
   }
-  const version = options.version ?? '3.x';
   const host = new KongHost({ socket, version, workers: options.workers ?? 2 });
   let seq = 0;
   const seqs = new Map<string, number>();

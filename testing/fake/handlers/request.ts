@@ -61,6 +61,31 @@ export function decodeBody(body: Uint8Array, mimetype: string | undefined, maxAr
   return new Fail('unsupported content type');
 }
 
+/**
+ * The raw body as `get_raw_body(max_allowed_file_size)` gives it: a body
+ * nginx buffered to a file is read only with a size limit (0: none), which
+ * Kong takes from 3.8 on (before, the argument is dropped and the call fails).
+ */
+function rawBody(call: CallContext, args: readonly unknown[], index: number): Uint8Array | Fail {
+  const { body } = call.state;
+  if (!call.state.bodyInFile) return body;
+  const limit = optionalNumber(call, args, index, 'max_allowed_file_size');
+  if (limit === undefined || limit < 0) return new Fail("request body did not fit into client body buffer, consider raising 'client_body_buffer_size'");
+  if (limit > 0 && body.length > limit) return new Fail(`request body file too big: ${body.length} > ${limit}`);
+  return body;
+}
+
+/** `get_body`: a urlencoded body in a file is refused by nginx; the others go through {@link rawBody}. */
+function decodedBody(call: CallContext, args: readonly unknown[]): unknown {
+  const mimetype = args[0] === undefined ? contentType(call.state) : stringArg(call, args, 0, 'mimetype');
+  const maxArgs = optionalNumber(call, args, 1, 'max_args');
+  if (call.state.bodyInFile && (mimetype ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    return new Fail('request body in temp file not supported');
+  }
+  const raw = rawBody(call, args, 2);
+  return raw instanceof Fail ? raw : decodeBody(raw, mimetype, maxArgs);
+}
+
 /** The `kong.request` functions. */
 export const requestHandlers: Readonly<Record<string, Handler>> = {
   'kong.request.get_scheme': (call) => (allowIn(call, REQUEST_PHASES), call.state.scheme),
@@ -92,12 +117,8 @@ export const requestHandlers: Readonly<Record<string, Handler>> = {
   'kong.request.get_query': (call, args) => (allowIn(call, REQUEST_PHASES), call.state.query(optionalNumber(call, args, 0, 'max_args'))),
   'kong.request.get_header': (call, args) => (allowIn(call, LOG_TOO), firstValue(call.state.headers, stringArg(call, args, 0, 'header name'))),
   'kong.request.get_headers': (call, args) => (allowIn(call, LOG_TOO), luaHeaders(call.state.headers, optionalNumber(call, args, 0, 'max_headers'))),
-  'kong.request.get_raw_body': (call) => (allowIn(call, REQUEST_PHASES), call.state.body),
-  'kong.request.get_body': (call, args) => {
-    allowIn(call, REQUEST_PHASES);
-    const mimetype = args[0] === undefined ? contentType(call.state) : stringArg(call, args, 0, 'mimetype');
-    return decodeBody(call.state.body, mimetype, optionalNumber(call, args, 1, 'max_args'));
-  },
+  'kong.request.get_raw_body': (call, args) => (allowIn(call, REQUEST_PHASES), rawBody(call, args, 0)),
+  'kong.request.get_body': (call, args) => (allowIn(call, REQUEST_PHASES), decodedBody(call, args)),
   'kong.request.get_start_time': (call) => call.state.startedAt,
   'kong.request.get_uri_captures': (call) => {
     allowIn(call, LOG_TOO);

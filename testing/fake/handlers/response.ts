@@ -51,6 +51,34 @@ function exitHeaders(call: CallContext, headers: Record<string, unknown> | undef
   return bag;
 }
 
+/** The status codes the stream subsystem's `exit` takes (nginx's stream codes). */
+const STREAM_CODES = new Set([200, 400, 403, 500, 502, 503]);
+
+/**
+ * `exit` in the stream subsystem: headers are ignored, a table body is
+ * JSON-encoded, and the body reaches the client only below 400 (from 400 on
+ * Kong logs it instead).
+ */
+function streamExit(call: CallContext, args: readonly unknown[]): ExitSignal {
+  const status = args[0];
+  if (typeof status !== 'number') throw new LuaError(`${call.method}: code must be a number`);
+  if (!STREAM_CODES.has(status)) throw new LuaError(`${call.method}: unacceptable code, only 200, 400, 403, 500, 502 and 503 are accepted`);
+  let raw = args[1];
+  if (raw !== undefined && raw !== null && typeof raw === 'object' && !(raw instanceof Uint8Array)) raw = JSON.stringify(raw);
+  if (raw !== undefined && raw !== null && typeof raw !== 'string' && !(raw instanceof Uint8Array)) {
+    throw new LuaError(`${call.method}: body must be a nil, string or table`);
+  }
+  const text = raw === undefined || raw === null ? undefined : raw;
+  let body: Uint8Array = new Uint8Array(0);
+  if (text !== undefined && status < 400) body = typeof text === 'string' ? utf8.encode(text) : text;
+  else if (text !== undefined) {
+    const shown = typeof text === 'string' ? text : new TextDecoder().decode(text);
+    call.state.log('err', `unable to proxy stream connection, status: ${status}, err: ${shown}`, call.phase);
+  }
+  call.state.exit = { status, body, headers: new Map(), source: 'exit' };
+  return new ExitSignal();
+}
+
 /** The `kong.response` functions. */
 export const responseHandlers: Readonly<Record<string, Handler>> = {
   'kong.response.get_status': (call) => (allowIn(call, GETTERS), call.state.finalStatus),
@@ -75,6 +103,7 @@ export const responseHandlers: Readonly<Record<string, Handler>> = {
   },
   'kong.response.exit': (call, args) => {
     allowIn(call, EXITS);
+    if (call.state.world.subsystem === 'stream') return streamExit(call, args);
     const status = checkStatus(call, args[0], 100);
     const raw = args[1];
     if (raw !== undefined && raw !== null && typeof raw !== 'string' && typeof raw !== 'object') {

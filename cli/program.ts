@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { dumpCommand } from './dump.ts';
 import { installCommand } from './install.ts';
+import { jsPluginServerCommand } from './js-pluginserver.ts';
 import { kongConfCommand } from './kong-conf-command.ts';
 import { writeOut } from './output.ts';
 import { reloadCommand } from './reload.ts';
@@ -40,7 +41,8 @@ export function tspdkProgram(): Command {
     .addCommand(kongConfCommand())
     .addCommand(installCommand())
     .addCommand(reloadCommand())
-    .addCommand(schemaCommand());
+    .addCommand(schemaCommand())
+    .addCommand(jsPluginServerCommand());
   routeOutput(program);
   return program;
 }

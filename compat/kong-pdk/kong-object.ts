@@ -154,7 +154,8 @@ class CompatCalls {
   #noteOnce(key: string, message: string, details: Readonly<Record<string, unknown>>): void {
     const warn = this.#options.warn;
     const full = `${this.#options.plugin}:${key}`;
-    if (warn === undefined || notified.has(full)) return;
+    // Bounded: a plugin that makes up method names cannot grow it without end.
+    if (warn === undefined || notified.has(full) || notified.size >= 1000) return;
     notified.add(full);
     warn(message, { plugin: this.#options.plugin, ...details });
   }

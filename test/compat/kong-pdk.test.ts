@@ -4,6 +4,7 @@
  * socket and driven by the Kong host stand-in (2.x and 3.x hosts).
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -197,6 +198,36 @@ describe('a kong-pdk plugins directory', () => {
       assert.equal(response.body, 'PLAIN TEXT');
       assert.deepEqual(response.headers.get('x-body-kind'), ['string']);
     });
+  });
+});
+
+describe('two modules giving one name', () => {
+  const source = (tag: string, name?: string): string =>
+    `class P { async access (kong) { await kong.response.setHeader('x-from', '${tag}') } }\n` +
+    `module.exports = { Plugin: P, Version: '1.0.0'${name === undefined ? '' : `, Name: '${name}'`} }\n`;
+
+  it('serve the one named after the plugin, and a query for that plugin finds the same one', async () => {
+    const directory = temp.make();
+    writeFileSync(join(directory, 'alpha.js'), source('alpha', 'twin'));
+    writeFileSync(join(directory, 'twin.js'), source('twin.js'));
+    writeFileSync(join(directory, 'zeta.js'), source('zeta', 'Twin'));
+    const all = await loadKongPdkPlugins(directory);
+    assert.deepEqual(all.plugins.map((plugin) => plugin.file), [join(directory, 'twin.js')]);
+    assert.deepEqual(all.failures.map((failure) => failure.file).sort(), [join(directory, 'alpha.js'), join(directory, 'zeta.js')]);
+    assert.match(String(all.failures[0]?.error), /two modules are named "twin"; serving .*twin\.js/);
+    const one = await loadKongPdkPlugins(directory, { find: 'twin' });
+    assert.deepEqual(one.plugins.map((plugin) => plugin.file), [join(directory, 'twin.js')]);
+    assert.deepEqual(one.failures, [], 'the query loaded the module named after the plugin and stopped');
+  });
+
+  it('serve the first in name order when none is named after the plugin', async () => {
+    const directory = temp.make();
+    writeFileSync(join(directory, 'b.js'), source('b', 'pair'));
+    writeFileSync(join(directory, 'a.js'), source('a', 'pair'));
+    const all = await loadKongPdkPlugins(directory);
+    assert.deepEqual(all.plugins.map((plugin) => plugin.file), [join(directory, 'a.js')]);
+    const one = await loadKongPdkPlugins(directory, { find: 'pair' });
+    assert.deepEqual(one.plugins.map((plugin) => plugin.file), [join(directory, 'a.js')]);
   });
 });
 

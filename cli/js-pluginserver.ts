@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { CompatWarn } from '../compat/kong-pdk/kong-object.ts';
-import { loadKongPdkPlugins } from '../compat/kong-pdk/loader.ts';
+import type { loadKongPdkPlugins } from '../compat/kong-pdk/loader.ts';
 import { workerIdentity } from '../server/cluster/role.ts';
 import { describeFailure, type LoadResult } from '../server/modules/loader.ts';
 import { Reloader } from '../server/modules/reload.ts';
@@ -45,6 +45,11 @@ interface JsPluginServerOptions extends ServerCliOptions {
   readonly pidFile?: string;
 }
 
+/** The kong-pdk loader, imported when the command runs: the other `tspdk` commands never load it. */
+function loader(): Promise<{ loadKongPdkPlugins: typeof loadKongPdkPlugins }> {
+  return import('../compat/kong-pdk/loader.ts');
+}
+
 /** The dump of every plugin loaded, in load order. */
 function dumpAll(result: LoadResult): string {
   return `${JSON.stringify(result.plugins.map((plugin) => plugin.definition.dump))}\n`;
@@ -59,6 +64,7 @@ function logLevelOf(options: JsPluginServerOptions, command: Command): JsPluginS
 /** Prints a dump for Kong's query command. */
 async function runDump(directory: string, options: JsPluginServerOptions): Promise<void> {
   const name = options.dumpPluginInfo;
+  const { loadKongPdkPlugins } = await loader();
   const result = await loadKongPdkPlugins(directory, { find: name });
   for (const failure of result.failures) warn(describeFailure(failure));
   if (name === undefined) {
@@ -79,6 +85,7 @@ async function runDump(directory: string, options: JsPluginServerOptions): Promi
 async function runServer(directory: string, options: JsPluginServerOptions, logger: Logger): Promise<void> {
   installCrashGuards(logger);
   const note: CompatWarn = (message, details) => logger.warn(details, message);
+  const { loadKongPdkPlugins } = await loader();
   const loaded = await loadKongPdkPlugins(directory, { warn: note });
   for (const failure of loaded.failures) logger.error({ file: failure.file, err: failure.error }, describeFailure(failure).split('\n')[0] ?? '');
   for (const helper of loaded.helpers) logger.debug({ file: helper }, 'no Plugin export; not a plugin');

@@ -5,7 +5,7 @@
  * `bench/results/<time>.json` and `bench/results/latest.json`.
  *
  *   node dist/bench/run.js [--rounds 4] [--duration 1500] [--quick] [--soak] [--full]
- *                          [--servers floor,tspdk,kong-pdk] [--skip-bodies] [--skip-dump] [--skip-workers]
+ *                          [--servers floor,tspdk,kong-pdk,tspdk-js] [--skip-bodies] [--skip-dump] [--skip-workers]
  *                          [--workers-rounds 3] [--iterations 160]
  *
  * @module
@@ -195,6 +195,10 @@ if (!flags['skip-dump']) {
   if (servers.includes('kong-pdk')) {
     dump['kong-pdk'] = timeCommand([KONG_PDK_BIN, '--plugins-directory', kongPdkPluginsDir(), '--dump-all-plugins']);
     log(`  kong-pdk kong-js-pluginserver --dump-all-plugins   ${fmt(dump['kong-pdk'], 0)} ms`);
+  }
+  if (servers.includes('tspdk-js')) {
+    dump['tspdk-js'] = timeCommand([join(ROOT, 'dist', 'cli', 'js-pluginserver-main.js'), '--plugins-directory', kongPdkPluginsDir(), '--dump-plugin-info', 'hello']);
+    log(`  tspdk-js tspdk-js-pluginserver --dump-plugin-info  ${fmt(dump['tspdk-js'], 0)} ms`);
   }
 }
 

@@ -16,8 +16,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** Kong's JavaScript server, installed by `npm --prefix bench ci`. */
 export const KONG_PDK_BIN = join(ROOT, 'bench', 'node_modules', 'kong-pdk', 'bin', 'kong-js-pluginserver');
 
-/** The servers the bench knows. */
-export type ServerName = 'floor' | 'tspdk' | 'kong-pdk';
+/** The servers the bench knows (`tspdk-js`: `tspdk-js-pluginserver` serving kong-pdk's plugin twins). */
+export type ServerName = 'floor' | 'tspdk' | 'kong-pdk' | 'tspdk-js';
 
 /** A server process listening on `socket`. */
 export interface RunningProcess {
@@ -46,6 +46,11 @@ function command(name: ServerName, dir: string): { args: string[]; socket: strin
     case 'kong-pdk':
       return {
         args: [KONG_PDK_BIN, '--plugins-directory', kongPdkPluginsDir(), '--kong-prefix', dir, '--sock-name', 'js.sock'],
+        socket: join(dir, 'js.sock'),
+      };
+    case 'tspdk-js':
+      return {
+        args: [join(ROOT, 'dist', 'cli', 'js-pluginserver-main.js'), '--plugins-directory', kongPdkPluginsDir(), '--kong-prefix', dir, '--sock-name', 'js.sock'],
         socket: join(dir, 'js.sock'),
       };
   }

@@ -15,6 +15,9 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter((item) => item !== '')];
 }
 
+/** kong-js-pluginserver's long options, which it also takes with one dash (`-plugins-directory DIR`). */
+export const JS_PLUGINSERVER_LONG_OPTIONS: readonly string[] = ['plugins-directory', 'sock-name', 'dump-plugin-info', 'dump-all-plugins'];
+
 /**
  * Long options that may also be written go-style with one dash
  * (`-kong-prefix DIR`, `-dump`), as Kong's docs and go-pdk spell them.
@@ -31,4 +34,5 @@ export const LONG_OPTIONS: ReadonlySet<string> = new Set([
   'pid',
   'watch',
   ...SERVER_LONG_OPTIONS,
+  ...JS_PLUGINSERVER_LONG_OPTIONS,
 ]);

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { dumpCommand } from './dump.ts';
 import { initCommand } from './init/command.ts';
 import { installCommand } from './install.ts';
+import { jsPluginServerCommand } from './js-pluginserver.ts';
 import { kongConfCommand } from './kong-conf-command.ts';
 import { writeOut } from './output.ts';
 import { reloadCommand } from './reload.ts';
@@ -42,7 +43,8 @@ export function tspdkProgram(): Command {
     .addCommand(kongConfCommand())
     .addCommand(installCommand())
     .addCommand(reloadCommand())
-    .addCommand(schemaCommand());
+    .addCommand(schemaCommand())
+    .addCommand(jsPluginServerCommand());
   routeOutput(program);
   return program;
 }

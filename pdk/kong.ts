@@ -20,11 +20,27 @@ import { Service } from './service.ts';
 import { Telemetry } from './telemetry.ts';
 import { Vault } from './vault.ts';
 
+/** Reads the bridge of a {@link Kong} object; set once by the class's static block. */
+let readBridge: (kong: Kong) => Bridge;
+
+/**
+ * The bridge a {@link Kong} object sends its calls through: the event's, with
+ * whatever checks the server put on it. For adapters that speak another PDK's
+ * dialect over the same event (compat/kong-pdk); not part of the public API.
+ */
+export function bridgeOf(kong: Kong): Bridge {
+  return readBridge(kong);
+}
+
 /**
  * The Kong PDK of one event. Namespaces are created on first use, so an event
  * pays only for the namespaces it touches.
  */
 export class Kong {
+  static {
+    readBridge = (kong) => kong.#bridge;
+  }
+
   readonly #bridge: Bridge;
   #client: Client | undefined;
   #cluster: Cluster | undefined;

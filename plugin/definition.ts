@@ -59,6 +59,14 @@ export interface PluginDefinition {
   readonly dump: PluginDump;
   /** See {@link PluginInfo.singleProcess}. */
   readonly singleProcess: boolean;
+  /**
+   * Builds the plugin object of an instance from the config exactly as Kong
+   * sent it (parsed JSON, meta keys included), instead of `new pluginClass()`
+   * with the validated fields assigned. Plugins written for another server's
+   * format use it (compat/kong-pdk: kong-pdk constructs `new Plugin(config)`).
+   * The config is still validated against `configSchema` first.
+   */
+  readonly instantiate?: (config: unknown) => object;
 }
 
 /** The plugin definition is not acceptable to Kong. */

@@ -19,7 +19,7 @@ import { register } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { diffSchemas, diffToText } from '../../schema/diff.ts';
-import { describeFailure, loadPlugins } from './loader.ts';
+import { describeFailure, loadPlugins, type LoadResult } from './loader.ts';
 import type { PluginServer } from '../rpc/plugin-server.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 
@@ -32,6 +32,12 @@ interface ReloaderOptions {
   /** The served plugins as loaded at start-up: what Kong queried. */
   readonly baseline: readonly PluginDefinition[];
   readonly logger: Logger;
+  /**
+   * Loads a fresh copy of the plugins for reload `generation`; defaults to
+   * {@link loadPlugins} of `files`. Servers of another module format
+   * (compat/kong-pdk) bring their own loader.
+   */
+  readonly load?: (generation: number) => Promise<LoadResult>;
 }
 
 /** Why a plugin cannot be swapped. */
@@ -128,7 +134,7 @@ export class Reloader {
     let refusals: ReloadRefusal[] = [];
     const fresh = new Map<string, PluginDefinition>();
     try {
-      const result = await loadPlugins(files, { generation });
+      const result = await (this.#options.load?.(generation) ?? loadPlugins(files, { generation }));
       for (const failure of result.failures) {
         refusals.push({ plugin: failure.file, reason: describeFailure(failure) });
       }

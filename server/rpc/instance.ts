@@ -78,11 +78,13 @@ export function createInstance(
   if (parsed.problem !== undefined) problems.unshift(parsed.problem);
   let object: object;
   try {
-    object = new plugin.pluginClass();
+    object = plugin.instantiate === undefined ? new plugin.pluginClass() : plugin.instantiate(parsed.value);
   } catch (error) {
     object = Object.create(plugin.pluginClass.prototype as object) as object;
     problems.push(`the plugin's constructor threw: ${error instanceof Error ? error.message : String(error)}`);
   }
+  // An instantiated object was given the config by its constructor.
+  if (plugin.instantiate !== undefined) return { id, plugin, object, config: applied.values, problems, warnings, startTime, configJson };
   for (const key of Object.keys(applied.values)) {
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     Object.defineProperty(object, key, { value: applied.values[key], writable: true, enumerable: true, configurable: true });

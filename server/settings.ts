@@ -49,6 +49,7 @@ export interface ServerSettings {
    * `startServer` log through the logger they are given. Default `json`.
    */
   readonly logFormat: LogFormat;
+  /**
    * `--kong-version`: the Kong the server runs under (`x.y`, `x.y.z` from
    * 2.3 on, or `master`). A PDK call that version lacks then rejects at once
    * with `PDK_UNAVAILABLE`, without a round trip; a version newer than tspdk's

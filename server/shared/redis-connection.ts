@@ -1,0 +1,282 @@
+/**
+ * One connection to a Redis server for `tspdk/shared`, over node-redis
+ * (`@redis/client`, loaded on first use only: a server that never uses
+ * Redis never pays for importing it).
+ *
+ * What it guarantees, whatever Redis does:
+ * - every {@link RedisConnection.send} settles within the timeout of the
+ *   settings, connecting included;
+ * - while Redis cannot be reached, operations fail at once with the last
+ *   reason (no queue that grows while Redis is down), and the connection is
+ *   tried again in the background, 100 ms after the failure and doubling up
+ *   to 2 s; the first operation after the server started waits for the first
+ *   attempt, so "Redis down at start" is reported by that operation;
+ * - a connection is ready only once Redis answered a `PING` (a stopped
+ *   process accepts TCP connections but answers nothing);
+ * - when no reply at all came from Redis within the timeout, the connection
+ *   is dropped (its pending operations fail) and made again: a stalled Redis
+ *   cannot pile up unanswered commands;
+ * - state changes are logged once each (lost, failing, back), never per
+ *   operation, and never with the password.
+ *
+ * node-redis does not reconnect by itself here (`reconnectStrategy: false`):
+ * this class owns the retry loop, so that connecting, a lost connection and
+ * a stall all take the same path.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import type * as RedisModule from '@redis/client';
+import { describeRedis, type RedisSettings } from './redis-settings.ts';
+
+/** What this class uses of a node-redis client. */
+interface Client {
+  connect(): Promise<unknown>;
+  sendCommand(args: string[]): Promise<unknown>;
+  close(): Promise<unknown>;
+  destroy(): void;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+/** Redis could not be asked, or did not answer: the operation's outcome is unknown. */
+export class RedisUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    Object.defineProperty(this, 'name', { value: 'RedisUnavailableError', enumerable: false, configurable: true });
+  }
+}
+
+/** Where a connection is. */
+export type RedisConnectionState = 'idle' | 'connecting' | 'ready' | 'failing' | 'closed';
+
+/** Options of a {@link RedisConnection}. */
+export interface RedisConnectionOptions {
+  /** The logger of state changes, looked up when one happens (none: not logged). */
+  readonly logger?: () => Logger | undefined;
+  /** First and longest delay between connection attempts (ms). Default 100 and 2,000. */
+  readonly retryFirstMs?: number;
+  readonly retryLastMs?: number;
+}
+
+let clientModule: Promise<typeof RedisModule> | undefined;
+/** node-redis, once imported. */
+let loaded: typeof RedisModule | undefined;
+
+/** Imports node-redis once per process, on first use. */
+function loadClientModule(): Promise<typeof RedisModule> {
+  clientModule ??= import('@redis/client').then((module) => (loaded = (module as unknown as { default?: typeof RedisModule }).default ?? module));
+  return clientModule;
+}
+
+/** The message of an error, without a stack. */
+function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return reasonOf(error.errors[0]);
+  return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/** Runs `promise` for at most `ms`; `onTimeout` then gives the error. */
+function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** A connection to one Redis server, made on first use, made again after every failure. */
+export class RedisConnection {
+  readonly settings: RedisSettings;
+  /** `host:port/db`, for messages. */
+  readonly where: string;
+  readonly #options: RedisConnectionOptions;
+  #state: RedisConnectionState = 'idle';
+  #client: Client | undefined;
+  /** Settles when the attempt under way ends (ready or failed). */
+  #attempt: Promise<void> | undefined;
+  #lastError: Error | undefined;
+  /** The last reason logged, so that a retry failing the same way is not logged again. */
+  #loggedReason: string | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryDelayMs: number;
+  /** When Redis last answered anything on this connection. */
+  #lastAnswerAt = 0;
+
+  constructor(settings: RedisSettings, options: RedisConnectionOptions = {}) {
+    this.settings = settings;
+    this.where = describeRedis(settings);
+    this.#options = options;
+    this.#retryDelayMs = options.retryFirstMs ?? 100;
+  }
+
+  get state(): RedisConnectionState {
+    return this.#state;
+  }
+
+  /**
+   * Sends one command (its arguments, the name first) and resolves with the
+   * reply. Rejects with a {@link RedisUnavailableError} when Redis cannot be
+   * asked or does not answer within the timeout, and with node-redis's
+   * `ErrorReply` when Redis answers with an error.
+   */
+  async send(args: readonly string[]): Promise<unknown> {
+    const started = Date.now();
+    const { timeoutMs } = this.settings;
+    if (this.#state === 'idle') this.#connect(false);
+    if (this.#state === 'connecting') {
+      await withDeadline(this.#attempt ?? Promise.resolve(), timeoutMs, () => this.#noAnswer('connecting'));
+    }
+    const client = this.#client;
+    if (this.#state !== 'ready' || client === undefined) throw this.#unavailable();
+    const left = Math.max(1, timeoutMs - (Date.now() - started));
+    try {
+      const reply = await withDeadline(client.sendCommand([...args]), left, () => this.#noAnswer('waiting for a reply'));
+      this.#lastAnswerAt = Date.now();
+      return reply;
+    } catch (error) {
+      if (error instanceof RedisUnavailableError) {
+        // No reply of any kind within the timeout: the connection is stalled, not just this command slow.
+        if (Date.now() - this.#lastAnswerAt >= timeoutMs) this.#failed(client, error);
+        throw error;
+      }
+      if (isErrorReply(error)) {
+        this.#lastAnswerAt = Date.now();
+        throw error;
+      }
+      // The socket closed under the command: node-redis rejects what was pending.
+      this.#failed(client, error);
+      const cause = this.#lastError ?? error;
+      throw new RedisUnavailableError(`lost the connection to Redis at ${this.where}: ${reasonOf(cause)}`, { cause });
+    }
+  }
+
+  /** Closes the connection once its pending commands are answered; later operations fail. */
+  async close(): Promise<void> {
+    const client = this.#stop();
+    if (client !== undefined) await client.close().catch(() => undefined);
+  }
+
+  /** Drops the connection at once (pending operations fail); later operations fail. */
+  destroy(): void {
+    const client = this.#stop();
+    try {
+      client?.destroy();
+    } catch {
+      // already closed
+    }
+  }
+
+  #stop(): Client | undefined {
+    this.#state = 'closed';
+    this.#lastError = new Error('the connection was closed (the server is stopping or reloading)');
+    clearTimeout(this.#retryTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    return client;
+  }
+
+  #noAnswer(what: string): RedisUnavailableError {
+    return new RedisUnavailableError(`Redis at ${this.where} did not answer within ${this.settings.timeoutMs} ms (${what})`);
+  }
+
+  #unavailable(): RedisUnavailableError {
+    const reason = this.#lastError === undefined ? 'not connected' : reasonOf(this.#lastError);
+    return new RedisUnavailableError(`cannot reach Redis at ${this.where}: ${reason}`, { cause: this.#lastError });
+  }
+
+  /**
+   * Starts an attempt to connect. The first one (`background` false) makes
+   * operations wait for it; a retry after a failure keeps them failing fast
+   * until it succeeds.
+   */
+  #connect(background: boolean): void {
+    if (!background) this.#state = 'connecting';
+    this.#attempt = this.#open().then(
+      (client) => {
+        if (this.#state === 'closed' || client !== this.#client) return;
+        this.#state = 'ready';
+        this.#lastError = undefined;
+        this.#lastAnswerAt = Date.now();
+        this.#retryDelayMs = this.#options.retryFirstMs ?? 100;
+        if (this.#loggedReason !== undefined) this.#log('info', 'tspdk/shared: connected to Redis again');
+        this.#loggedReason = undefined;
+      },
+      (error: unknown) => this.#failed(this.#client, error),
+    );
+  }
+
+  /** Creates a client, connects it and waits for a PONG, all within the timeout. */
+  async #open(): Promise<Client> {
+    const { settings } = this;
+    const { createClient } = await loadClientModule();
+    if (this.#state === 'closed') throw new Error('closed');
+    const socket = {
+      host: settings.host,
+      port: settings.port,
+      connectTimeout: settings.timeoutMs,
+      reconnectStrategy: false as const,
+      ...(settings.tls ? { tls: true as const, rejectUnauthorized: settings.tlsVerify, servername: settings.serverName ?? settings.host } : {}),
+    };
+    const client: Client = createClient({
+      socket,
+      username: settings.username,
+      password: settings.password,
+      database: settings.database,
+      RESP: 2,
+      disableOfflineQueue: true,
+      disableClientInfo: true,
+    });
+    this.#client = client;
+    // Without a listener an 'error' event would end the process; failures reach #failed through the promises.
+    client.on('error', (error: unknown) => {
+      if (client === this.#client && this.#state === 'ready') this.#failed(client, error);
+    });
+    const ready = (async () => {
+      await client.connect();
+      await client.sendCommand(['PING']);
+    })();
+    await withDeadline(ready, settings.timeoutMs, () => new Error(`no answer within ${settings.timeoutMs} ms while connecting`));
+    return client;
+  }
+
+  /** The connection `client` failed: drop it, fail what waits, and try again later. */
+  #failed(client: Client | undefined, error: unknown): void {
+    if (this.#state === 'closed' || client !== this.#client) return;
+    const wasReady = this.#state === 'ready';
+    this.#state = 'failing';
+    this.#lastError = error instanceof Error ? error : new Error(String(error));
+    this.#client = undefined;
+    try {
+      client?.destroy();
+    } catch {
+      // already closed
+    }
+    const reason = reasonOf(error);
+    if (wasReady) this.#log('warn', `tspdk/shared: lost the connection to Redis: ${reason}`, reason);
+    else if (reason !== this.#loggedReason) this.#log('error', `tspdk/shared: cannot connect to Redis: ${reason}`, reason);
+    const delay = this.#retryDelayMs;
+    this.#retryDelayMs = Math.min(this.#options.retryLastMs ?? 2000, delay * 2);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      if (this.#state === 'failing') this.#connect(true);
+    }, delay);
+    this.#retryTimer.unref();
+  }
+
+  #log(level: 'info' | 'warn' | 'error', message: string, reason?: string): void {
+    if (reason !== undefined) this.#loggedReason = reason;
+    this.#options.logger?.()?.[level]({ redis: this.where }, message);
+  }
+}
+
+/** Whether `error` is an error reply of Redis (node-redis `ErrorReply`), as opposed to a connection failure. */
+export function isErrorReply(error: unknown): error is Error {
+  return loaded !== undefined && error instanceof loaded.ErrorReply;
+}

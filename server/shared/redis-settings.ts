@@ -1,0 +1,202 @@
+/**
+ * How `tspdk/shared` reaches a Redis server: the settings, read from a URL
+ * (`--shared-store redis://…`) or from a config record with the field names
+ * of Kong's rate-limiting plugin (`host`, `port`, `username`, `password`,
+ * `database`, `ssl`, `ssl_verify`, `server_name`, `timeout`), checked, and
+ * described for logs without the password. Light on purpose: no imports,
+ * so that the server's option parser and `-dump` can use it.
+ *
+ * @module
+ */
+
+/** Checked settings of one Redis connection. Two equal settings share one connection. */
+export interface RedisSettings {
+  readonly host: string;
+  readonly port: number;
+  /** ACL user (Redis 6+); without it, `password` is the `requirepass` password. */
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** Database index (`SELECT`). */
+  readonly database: number;
+  /** Connect over TLS. */
+  readonly tls: boolean;
+  /** Verify the server's certificate (and its name) when `tls`. */
+  readonly tlsVerify: boolean;
+  /** The name sent in SNI and checked in the certificate; `host` when unset. */
+  readonly serverName: string | undefined;
+  /** How long an operation may wait for Redis, connecting included (ms). */
+  readonly timeoutMs: number;
+  /** Prepended to every key, so that several servers or plugins can share one Redis. */
+  readonly prefix: string;
+}
+
+/**
+ * Redis settings as a plugin config carries them, with the field names and
+ * defaults of Kong's rate-limiting plugin (`config.redis`): `port` 6379,
+ * `database` 0, `ssl` and `ssl_verify` false, `timeout` 2000 ms. `null`
+ * (Kong's unset) is the same as leaving a field out.
+ */
+export interface RedisConfig {
+  readonly host?: string | null;
+  readonly port?: number | null;
+  readonly username?: string | null;
+  /** An empty password is no password, as in Kong. */
+  readonly password?: string | null;
+  readonly database?: number | null;
+  readonly ssl?: boolean | null;
+  readonly ssl_verify?: boolean | null;
+  readonly server_name?: string | null;
+  /** Milliseconds. */
+  readonly timeout?: number | null;
+}
+
+/** Kong's default timeout of its Redis connections (ms). */
+export const DEFAULT_REDIS_TIMEOUT_MS = 2000;
+/** The key prefix when none is given. */
+export const DEFAULT_REDIS_PREFIX = 'tspdk:';
+/** Longest key prefix, in UTF-16 code units. */
+const MAX_PREFIX_LENGTH = 256;
+/** Longest timeout (Kong's `typedefs.timeout`: 2^31 - 2). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 2;
+
+const CONFIG_FIELDS = ['host', 'port', 'username', 'password', 'database', 'ssl', 'ssl_verify', 'server_name', 'timeout'] as const;
+
+/** Settings that are not acceptable; the message names the field and never holds the password. */
+export class RedisSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    Object.defineProperty(this, 'name', { value: 'RedisSettingsError', enumerable: false, configurable: true });
+  }
+}
+
+function fail(message: string): never {
+  throw new RedisSettingsError(message);
+}
+
+/** A short, safe description of a value for an error message. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+function checkHost(host: unknown, where: string): string {
+  if (typeof host !== 'string' || host === '') fail(`${where}host is required: the name or address of the Redis server`);
+  if (host.length > 253 || !/^[A-Za-z0-9._:[\]%-]+$/.test(host)) fail(`${where}host ${shown(host)} is not a host name or an IP address`);
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`${name} must be an integer from ${min} to ${max}, got ${shown(value)}`);
+  }
+  return value;
+}
+
+function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') fail(`${name} must be true or false, got ${shown(value)}`);
+  return value;
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') fail(`${name} must be a string, got ${name === 'redis.password' ? typeof value : shown(value)}`);
+  return value;
+}
+
+/** Checks a key prefix: any string of at most 256 characters (it may be empty). */
+export function checkPrefix(prefix: unknown): string {
+  if (prefix === undefined) return DEFAULT_REDIS_PREFIX;
+  if (typeof prefix !== 'string' || prefix.length > MAX_PREFIX_LENGTH) fail(`prefix must be a string of at most ${MAX_PREFIX_LENGTH} characters, got ${shown(prefix)}`);
+  return prefix;
+}
+
+/**
+ * Settings from a config record with Kong's field names (see
+ * {@link RedisConfig}); `prefix` is the key prefix.
+ * @throws {RedisSettingsError} naming the field (`redis.port must be …`).
+ */
+export function redisSettingsFromConfig(config: unknown, prefix?: unknown): RedisSettings {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) fail(`redis must be a record of Redis settings, got ${shown(config)}`);
+  const record = config as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    if (!(CONFIG_FIELDS as readonly string[]).includes(name) && record[name] !== undefined && record[name] !== null) {
+      fail(`redis.${name} is not a Redis setting (the settings are ${CONFIG_FIELDS.join(', ')})`);
+    }
+  }
+  const given = (name: (typeof CONFIG_FIELDS)[number], fallback: unknown): unknown => record[name] ?? fallback;
+  const tls = checkBoolean(given('ssl', false), 'redis.ssl');
+  return Object.freeze({
+    host: checkHost(record['host'], 'redis.'),
+    port: checkInteger(given('port', 6379), 'redis.port', 1, 65_535),
+    username: optionalString(record['username'], 'redis.username'),
+    password: optionalString(record['password'], 'redis.password'),
+    database: checkInteger(given('database', 0), 'redis.database', 0, 2 ** 31 - 1),
+    tls,
+    tlsVerify: checkBoolean(given('ssl_verify', false), 'redis.ssl_verify'),
+    serverName: optionalString(record['server_name'], 'redis.server_name'),
+    timeoutMs: checkInteger(given('timeout', DEFAULT_REDIS_TIMEOUT_MS), 'redis.timeout (ms)', 1, MAX_TIMEOUT_MS),
+    prefix: checkPrefix(prefix),
+  });
+}
+
+/** The URL with its password replaced by `***`, for messages. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+}
+
+const URL_PARAMETERS = ['prefix', 'timeout', 'ssl_verify', 'server_name'] as const;
+
+/**
+ * Settings from `redis://[user[:password]@]host[:port][/database][?prefix=…&timeout=…]`
+ * or `rediss://…` (TLS, the certificate verified unless `ssl_verify=false`;
+ * `server_name=` sets SNI). User and password are percent-decoded.
+ * @throws {RedisSettingsError} saying what is wrong, with the password left out.
+ */
+export function redisSettingsFromUrl(text: string): RedisSettings {
+  const safe = redactRedisUrl(text);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(`${JSON.stringify(safe)} is not a URL; expected redis://[user:password@]host[:port][/database] or rediss://…`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(`${JSON.stringify(safe)}: the scheme must be redis:// or rediss:// (TLS)`);
+  const database = url.pathname === '' || url.pathname === '/' ? '0' : url.pathname.slice(1);
+  if (!/^\d{1,10}$/.test(database)) fail(`${JSON.stringify(safe)}: the path must be a database number, such as /0`);
+  for (const name of url.searchParams.keys()) {
+    if (!(URL_PARAMETERS as readonly string[]).includes(name)) fail(`${JSON.stringify(safe)}: unknown parameter ${JSON.stringify(name)} (known: ${URL_PARAMETERS.join(', ')})`);
+  }
+  const timeout = url.searchParams.get('timeout');
+  const verify = url.searchParams.get('ssl_verify');
+  if (verify !== null && verify !== 'true' && verify !== 'false') fail(`${JSON.stringify(safe)}: ssl_verify must be true or false`);
+  if (timeout !== null && !/^\d{1,10}$/.test(timeout)) fail(`${JSON.stringify(safe)}: timeout must be a number of milliseconds`);
+  const decode = (part: string): string | undefined => (part === '' ? undefined : decodeURIComponent(part));
+  return redisSettingsFromConfig(
+    {
+      host: url.hostname,
+      port: url.port === '' ? 6379 : Number(url.port),
+      username: decode(url.username),
+      password: decode(url.password),
+      database: Number(database),
+      ssl: url.protocol === 'rediss:',
+      ssl_verify: verify === null ? url.protocol === 'rediss:' : verify === 'true',
+      server_name: url.searchParams.get('server_name') ?? undefined,
+      timeout: timeout === null ? undefined : Number(timeout),
+    },
+    url.searchParams.get('prefix') ?? undefined,
+  );
+}
+
+/** `127.0.0.1:6379/0 as user "bob", TLS`: which Redis, never the password. */
+export function describeRedis(settings: RedisSettings): string {
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const user = settings.username === undefined ? '' : ` as user ${JSON.stringify(settings.username)}`;
+  return `${host}:${settings.port}/${settings.database}${user}${settings.tls ? ', TLS' : ''}`;
+}
+
+/** A string that is equal for equal settings (the password included): the identity of a pooled connection. */
+export function redisSettingsKey(settings: RedisSettings): string {
+  const { host, port, username, password, database, tls, tlsVerify, serverName, timeoutMs } = settings;
+  return JSON.stringify([host, port, username ?? null, password ?? null, database, tls, tlsVerify, serverName ?? null, timeoutMs]);
+}

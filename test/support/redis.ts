@@ -1,0 +1,134 @@
+/**
+ * A real `redis-server` for a test: its own process on a free loopback port,
+ * its own temporary directory (no persistence), never the machine's Redis.
+ * When `redis-server` is not installed, {@link REDIS_SKIP} is the one line a
+ * suite is skipped with.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The `redis-server` on PATH (or in /usr/bin, /usr/local/bin), if any. */
+function findRedisServer(): string | undefined {
+  for (const candidate of ['redis-server', '/usr/bin/redis-server', '/usr/local/bin/redis-server']) {
+    const result = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
+    if (result.status === 0 && result.stdout.includes('Redis server')) return candidate;
+  }
+  return undefined;
+}
+
+const REDIS_SERVER = findRedisServer();
+
+/**
+ * `undefined` when redis-server is installed; otherwise the reason to skip
+ * the Redis tests, which says how to install it.
+ */
+export const REDIS_SKIP: string | undefined =
+  REDIS_SERVER === undefined ? 'redis-server is not installed: apt-get install redis-server (Debian/Ubuntu) to run the Redis tests' : undefined;
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Options of {@link startRedis}. */
+export interface RedisOptions {
+  /** `requirepass`. */
+  readonly password?: string;
+  /** `replicaof 127.0.0.1 <port>`: a read-only replica of that server. */
+  readonly replicaOf?: number;
+  /** Extra `--name value` directives. */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Use this port (a restart on the same address). */
+  readonly port?: number;
+}
+
+/** A running redis-server of a test. */
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  /** Runs a command with redis-cli and gives its raw output, trimmed. */
+  cli(...args: string[]): Promise<string>;
+  /** SIGKILL: gone at once, as a crash. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and directory (after {@link kill}). */
+  restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that accepts connections but answers nothing. */
+  pause(): void;
+  resume(): void;
+  /** Kills it and removes its directory. */
+  stop(): Promise<void>;
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+      socket.destroy();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH')));
+  });
+}
+
+/** Starts a redis-server for a test; resolves once it answers PING. */
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
+  if (REDIS_SERVER === undefined) throw new Error(REDIS_SKIP);
+  const server = REDIS_SERVER;
+  const port = options.port ?? (await freePort());
+  const directory = mkdtempSync(join(tmpdir(), 'tspdk-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', directory, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
+  if (options.password !== undefined) args.push('--requirepass', options.password);
+  if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
+  for (const [name, value] of Object.entries(options.config ?? {})) args.push(`--${name}`, value);
+  let child: ChildProcess;
+  const launch = async (): Promise<void> => {
+    child = spawn(server, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const deadline = Date.now() + 10_000;
+    while (!(await ping(port))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  };
+  await launch();
+  const auth = options.password === undefined ? [] : ['--no-auth-warning', '-a', options.password];
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async cli(...command: string[]): Promise<string> {
+      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...command]);
+      return stdout.trim();
+    },
+    kill,
+    restart: launch,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+    async stop(): Promise<void> {
+      await kill();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

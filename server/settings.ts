@@ -42,6 +42,14 @@ export interface ServerSettings {
   readonly watchParent: boolean;
   /** `--workers`: worker processes sharing the sockets; 1 serves from this process alone. Default 1. */
   readonly workers: number;
+  /**
+   * `--shared-store`: where `tspdk/shared` keeps its keys. `local` (the
+   * default): in this process, or in the primary with several workers.
+   * A `redis://` or `rediss://` URL: in that Redis, which every worker
+   * reaches on its own connection, so that every plugin server pointed at it
+   * (every Kong node) shares the keys (docs/shared.md).
+   */
+  readonly sharedStore: string;
 }
 
 /** Most workers one server may have (ids encode the worker in 6 bits). */
@@ -57,6 +65,7 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   shutdownGraceMs: 5000,
   watchParent: true,
   workers: 1,
+  sharedStore: 'local',
 });
 
 /** What each setting accepts, and how to say what was expected. */
@@ -69,6 +78,7 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   shutdownGraceMs: [(value) => isInteger(value, 0), 'an integer of milliseconds >= 0'],
   watchParent: [(value) => typeof value === 'boolean', 'true or false'],
   workers: [(value) => isInteger(value, 1, MAX_WORKERS), `a number of workers from 1 to ${MAX_WORKERS}`],
+  sharedStore: [(value) => value === 'local' || (typeof value === 'string' && /^rediss?:\/\//.test(value)), 'local, or a redis:// or rediss:// URL'],
 };
 
 /**
@@ -82,7 +92,11 @@ export function serverSettings(given: Partial<ServerSettings> = {}): ServerSetti
   for (const [name, [accepts, expected]] of Object.entries(CHECKS)) {
     const value = (given as Record<string, unknown>)[name];
     if (value === undefined) continue;
-    if (!accepts(value)) throw new TypeError(`the server setting ${name} must be ${expected}; got ${describe(value)}`);
+    if (!accepts(value)) {
+      // A store URL may hold a password: never echo it.
+      const got = name === 'sharedStore' ? (typeof value === 'string' ? 'another string' : typeof value) : describe(value);
+      throw new TypeError(`the server setting ${name} must be ${expected}; got ${got}`);
+    }
     settings[name] = value;
   }
   return Object.freeze(settings as unknown as ServerSettings);

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_SERVER_SETTINGS, MAX_WORKERS, serverSettings, type ServerSettings } from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
+import { redisSettingsFromUrl } from '../shared/redis-settings.ts';
 
 /**
  * The shared server options as commander parses them (named after the flags,
@@ -26,6 +27,8 @@ export interface ServerCliOptions {
   readonly serverPid: boolean;
   /** Worker processes; 1 serves from this process alone. */
   readonly workers: number;
+  /** `local`, or the Redis URL of `tspdk/shared`. */
+  readonly sharedStore: string;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -39,6 +42,7 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'shutdown-grace',
   'no-server-pid',
   'workers',
+  'shared-store',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -49,6 +53,17 @@ export function workerCount(value: string): number {
     throw new InvalidArgumentError(`expected a number of workers from 1 to ${MAX_WORKERS}, or auto`);
   }
   return number;
+}
+
+/** Parses `--shared-store`: `local`, or a Redis URL checked in full (its password never shown). */
+function sharedStoreOption(value: string): string {
+  if (value === 'local') return value;
+  try {
+    redisSettingsFromUrl(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
 }
 
 /** Parses a positive integer option. */
@@ -76,6 +91,8 @@ const DEFAULTS = DEFAULT_SERVER_SETTINGS;
 /** Adds the shared server options to `command`. */
 export function addServerOptions(command: Command): Command {
   return command
+    // commander quotes a refused argument: a --shared-store URL may hold a password.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s']*:)[^@\s']*@/gi, '$1***@')) })
     .addOption(new Option('--log-level <level>', 'log level of the JSON lines on stderr').choices(LOG_LEVELS).default('info'))
     .option('--event-timeout <ms>', 'longest a phase may keep Kong waiting before it fails', positiveInteger, DEFAULTS.eventTimeoutMs)
     .option('--max-message-size <bytes>', 'largest message accepted from Kong', positiveInteger, DEFAULTS.maxMessageBytes)
@@ -90,7 +107,12 @@ export function addServerOptions(command: Command): Command {
         .argParser(workerCount)
         .default(DEFAULTS.workers),
     )
-    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
+    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")')
+    .addOption(
+      new Option('--shared-store <local|url>', 'where tspdk/shared keeps its keys: local (this server), or redis://[user:password@]host[:port][/db][?prefix=…] or rediss://… (shared by every server using it)')
+        .argParser(sharedStoreOption)
+        .default(DEFAULTS.sharedStore),
+    );
 }
 
 /**
@@ -108,6 +130,7 @@ export function settingsFromCommandLine(options: ServerCliOptions): ServerSettin
     shutdownGraceMs: options.shutdownGrace,
     watchParent: options.watchParent,
     workers: options.workers,
+    sharedStore: options.sharedStore,
   });
 }
 

@@ -20,7 +20,7 @@
 import type { Logger } from 'pino';
 import { RedisConnection } from './redis-connection.ts';
 import { applyOnRedis } from './redis-store.ts';
-import { redisSettingsKey, type RedisSettings } from './redis-settings.ts';
+import { describeRedis, redisSettingsFromUrl, redisSettingsKey, type RedisSettings } from './redis-settings.ts';
 import type { SharedTransport } from './transport.ts';
 
 interface Pool {
@@ -86,4 +86,21 @@ export function destroyRedisConnections(): void {
   const state = pool();
   for (const connection of state.connections.values()) connection.destroy();
   state.connections.clear();
+}
+
+/**
+ * Sets up the server-wide store of this process from the `sharedStore`
+ * server setting: with a Redis URL, every `shared` operation goes to that
+ * Redis (each process, each worker, on its own connection); with `local`,
+ * nothing changes. Either way Redis connection state changes are logged
+ * through `logger`. Returns whether the store is Redis.
+ * @throws {@link RedisSettingsError} when the URL is not acceptable (its password never shown).
+ */
+export function useServerSharedStore(sharedStore: string, logger: Logger, install: (transport: SharedTransport) => void): boolean {
+  setRedisLogger(logger);
+  if (sharedStore === 'local') return false;
+  const settings = redisSettingsFromUrl(sharedStore);
+  install(redisTransport(settings));
+  logger.debug({ redis: describeRedis(settings), prefix: settings.prefix }, 'tspdk/shared keeps its keys in Redis');
+  return true;
 }

@@ -58,14 +58,31 @@ export interface RedisConnectionOptions {
   readonly retryLastMs?: number;
 }
 
-let clientModule: Promise<typeof RedisModule> | undefined;
+/** Makes a client from its options. */
+type MakeClient = (options: Record<string, unknown>) => Client;
+
+let clientModule: Promise<MakeClient> | undefined;
 /** node-redis, once imported. */
 let loaded: typeof RedisModule | undefined;
 
-/** Imports node-redis once per process, on first use. */
-function loadClientModule(): Promise<typeof RedisModule> {
-  clientModule ??= import('@redis/client').then((module) => (loaded = (module as unknown as { default?: typeof RedisModule }).default ?? module));
+/**
+ * Imports node-redis once per process, on first use, and builds its client
+ * class once. (`createClient` would build that class again, some 200 ms,
+ * whenever its options differ from the previous call's, host and password
+ * included; the class depends only on the protocol version.)
+ */
+function loadClientModule(): Promise<MakeClient> {
+  clientModule ??= import('@redis/client').then((module) => {
+    const redis = (loaded = (module as unknown as { default?: typeof RedisModule }).default ?? module);
+    const make = redis.RedisClient.factory({ RESP: 2 });
+    return (options) => make({ ...options, RESP: 2 } as never);
+  });
   return clientModule;
+}
+
+/** Starts importing node-redis in the background, so that the first operation does not wait for it. */
+export function preloadRedisClient(): void {
+  loadClientModule().catch(() => undefined);
 }
 
 /** The message of an error, without a stack. */
@@ -127,9 +144,11 @@ export class RedisConnection {
    * `ErrorReply` when Redis answers with an error.
    */
   async send(args: readonly string[]): Promise<unknown> {
-    const started = Date.now();
     const { timeoutMs } = this.settings;
     if (this.#state === 'idle') this.#connect(false);
+    // Importing node-redis (once per process) is not Redis's time: the deadline starts after it.
+    if (this.#state === 'connecting') await loadClientModule().catch(() => undefined);
+    const started = Date.now();
     if (this.#state === 'connecting') {
       await withDeadline(this.#attempt ?? Promise.resolve(), timeoutMs, () => this.#noAnswer('connecting'));
     }
@@ -215,7 +234,7 @@ export class RedisConnection {
   /** Creates a client, connects it and waits for a PONG, all within the timeout. */
   async #open(): Promise<Client> {
     const { settings } = this;
-    const { createClient } = await loadClientModule();
+    const createClient = await loadClientModule();
     if (this.#state === 'closed') throw new Error('closed');
     const socket = {
       host: settings.host,
@@ -224,7 +243,7 @@ export class RedisConnection {
       reconnectStrategy: false as const,
       ...(settings.tls ? { tls: true as const, rejectUnauthorized: settings.tlsVerify, servername: settings.serverName ?? settings.host } : {}),
     };
-    const client: Client = createClient({
+    const client = createClient({
       socket,
       username: settings.username,
       password: settings.password,

@@ -18,7 +18,7 @@
  * @module
  */
 import type { Logger } from 'pino';
-import { RedisConnection } from './redis-connection.ts';
+import { preloadRedisClient, RedisConnection } from './redis-connection.ts';
 import { applyOnRedis } from './redis-store.ts';
 import { describeRedis, redisSettingsFromUrl, redisSettingsKey, type RedisSettings } from './redis-settings.ts';
 import type { SharedTransport } from './transport.ts';
@@ -61,6 +61,7 @@ function connectionFor(settings: RedisSettings, key: string): RedisConnection {
 /** A transport that applies `tspdk/shared` requests on the Redis of `settings`. */
 export function redisTransport(settings: RedisSettings): SharedTransport {
   const key = redisSettingsKey(settings);
+  preloadRedisClient();
   return (request) => applyOnRedis(connectionFor(settings, key), settings.prefix, request);
 }
 

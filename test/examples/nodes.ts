@@ -10,7 +10,8 @@ import { spawnServer, type Spawned } from '../reliability/spawn.ts';
 import { tempDirectory } from '../support/server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const RATE_LIMIT = join(here, '..', '..', 'examples', 'rate-limit.js');
+/** The compiled rate-limit example. */
+export const RATE_LIMIT = join(here, '..', '..', 'examples', 'rate-limit.js');
 
 export interface Node {
   readonly server: Spawned;

@@ -1,12 +1,27 @@
 /**
  * Two Kong nodes against one real redis-server, the longer cases:
  * `--shared-store redis://…` counting once for both nodes, one of them with
- * `--workers 2`, and Redis killed and restarted under `fault_tolerant` true
- * and false.
+ * `--workers 2`, Redis killed and restarted under `fault_tolerant` true
+ * and false, and the connection of `tspdk serve` retired on reload and
+ * closed on SIGTERM.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { burst, node, plugin, stop, stopAllNodes, tally } from './nodes.ts';
+import { join } from 'node:path';
+import { KongHost } from '../../testing/host/kong-host.ts';
+import { spawnServer } from '../reliability/spawn.ts';
+import { rmSync } from 'node:fs';
+import { tempDirectory, waitFor } from '../support/server.ts';
+
+/** Waits until `check` resolves true. */
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+import { burst, node, plugin, RATE_LIMIT, stop, stopAllNodes, tally } from './nodes.ts';
 import { REDIS_SKIP, startRedis, type TestRedis } from '../support/redis.ts';
 
 describe('rate-limit on two Kong nodes, one Redis (longer cases)', { skip: REDIS_SKIP }, () => {
@@ -50,5 +65,30 @@ describe('rate-limit on two Kong nodes, one Redis (longer cases)', { skip: REDIS
     const logged = a.server.stderr();
     assert.ok(logged.includes('lost the connection to Redis'), 'the loss is in the server log');
     await Promise.all([stop(a), stop(b)]);
+  });
+
+  it('tspdk serve: its Redis connection is retired on reload (SIGHUP) and made again on use, and closed on SIGTERM', async () => {
+    const clients = async (): Promise<number> => (await redis.cli('CLIENT', 'LIST')).split('\n').filter((line) => line !== '' && !line.includes('cmd=client')).length;
+    const directory = tempDirectory();
+    const socket = join(directory, 'rl.socket');
+    const server = await spawnServer([join(RATE_LIMIT, '..', '..', 'cli', 'main.js'), 'serve', RATE_LIMIT, '--socket', socket], 30_000);
+    const host = new KongHost({ socket });
+    const configured = plugin({ limit: 100, limit_by: 'ip', policy: 'redis', redis: { host: '127.0.0.1', port: redis.port } }, 'plugins:rate-limit-ts:reload');
+    try {
+      assert.equal((await host.request([configured], { clientIp: '10.6.0.1' })).status, 200);
+      assert.equal(await clients(), 1);
+      server.child.kill('SIGHUP');
+      await waitFor(() => server.stderr().includes('"msg":"reloaded"'), 10_000, 'the reload');
+      await until(async () => (await clients()) === 0, 5000, 'the retired connection to close');
+      const again = await host.request([configured], { clientIp: '10.6.0.1' });
+      assert.equal(again.response.header('RateLimit-Remaining'), '98', 'counting goes on in the same Redis');
+      assert.equal(await clients(), 1, 'made again on use');
+    } finally {
+      host.close();
+      server.child.kill('SIGTERM');
+      await server.exited;
+      rmSync(directory, { recursive: true, force: true });
+    }
+    await until(async () => (await clients()) === 0, 5000, 'the connection to close at exit');
   });
 });

@@ -58,10 +58,13 @@ export interface RedisConnectionOptions {
   readonly retryLastMs?: number;
 }
 
-/** Makes a client from its options. */
-type MakeClient = (options: Record<string, unknown>) => Client;
+/** Makes a client from its options: a single server's, or a cluster's (`rootNodes`, `defaults`). */
+interface ClientMakers {
+  readonly client: (options: Record<string, unknown>) => Client;
+  readonly cluster: (options: Record<string, unknown>) => Client;
+}
 
-let clientModule: Promise<MakeClient> | undefined;
+let clientModule: Promise<ClientMakers> | undefined;
 /** node-redis, once imported. */
 let loaded: typeof RedisModule | undefined;
 
@@ -71,13 +74,33 @@ let loaded: typeof RedisModule | undefined;
  * whenever its options differ from the previous call's, host and password
  * included; the class depends only on the protocol version.)
  */
-function loadClientModule(): Promise<MakeClient> {
+function loadClientModule(): Promise<ClientMakers> {
   clientModule ??= import('@redis/client').then((module) => {
     const redis = (loaded = (module as unknown as { default?: typeof RedisModule }).default ?? module);
-    const make = redis.RedisClient.factory({ RESP: 2 });
-    return (options) => make({ ...options, RESP: 2 } as never);
+    const makeClient = redis.RedisClient.factory({ RESP: 2 });
+    const makeCluster = redis.RedisCluster.factory({ RESP: 2 });
+    return {
+      client: (options) => makeClient({ ...options, RESP: 2 } as never),
+      cluster: (options) => {
+        const cluster = makeCluster(options as never);
+        // A cluster routes each command by its key: the key of every command tspdk sends is known.
+        return {
+          connect: () => cluster.connect(),
+          sendCommand: (args) => cluster.sendCommand(keyOf(args), args[0] === 'GET', args),
+          close: () => cluster.close(),
+          destroy: () => cluster.destroy(),
+          on: (event, listener) => cluster.on(event, listener),
+        };
+      },
+    };
   });
   return clientModule;
+}
+
+/** The key of a command tspdk sends (`GET key`, `SET key …`, `DEL key`, `EVALSHA sha 1 key …`); none for `PING`. */
+function keyOf(args: readonly string[]): string | undefined {
+  if (args[0] === 'EVALSHA' || args[0] === 'EVAL') return args[3];
+  return args[0] === 'PING' ? undefined : args[1];
 }
 
 /** Starts importing node-redis in the background, so that the first operation does not wait for it. */
@@ -219,7 +242,15 @@ export class RedisConnection {
     if (!background) this.#state = 'connecting';
     this.#attempt = this.#open().then(
       (client) => {
-        if (this.#state === 'closed' || client !== this.#client) return;
+        if (this.#state === 'closed' || client !== this.#client) {
+          // Closed while connecting: this client must not stay open.
+          try {
+            client.destroy();
+          } catch {
+            // already closed
+          }
+          return;
+        }
         this.#state = 'ready';
         this.#lastError = undefined;
         this.#lastAnswerAt = Date.now();
@@ -234,24 +265,22 @@ export class RedisConnection {
   /** Creates a client, connects it and waits for a PONG, all within the timeout. */
   async #open(): Promise<Client> {
     const { settings } = this;
-    const createClient = await loadClientModule();
+    const makers = await loadClientModule();
     if (this.#state === 'closed') throw new Error('closed');
+    const cluster = settings.clusterNodes.length > 0;
+    const servername = settings.serverName ?? (cluster ? undefined : settings.host);
     const socket = {
-      host: settings.host,
-      port: settings.port,
       connectTimeout: settings.timeoutMs,
       reconnectStrategy: false as const,
-      ...(settings.tls ? { tls: true as const, rejectUnauthorized: settings.tlsVerify, servername: settings.serverName ?? settings.host } : {}),
+      ...(settings.tls ? { tls: true as const, rejectUnauthorized: settings.tlsVerify, ...(servername === undefined ? {} : { servername }) } : {}),
     };
-    const client = createClient({
-      socket,
-      username: settings.username,
-      password: settings.password,
-      database: settings.database,
-      RESP: 2,
-      disableOfflineQueue: true,
-      disableClientInfo: true,
-    });
+    const options = { username: settings.username, password: settings.password, disableOfflineQueue: true, disableClientInfo: true };
+    const client = cluster
+      ? makers.cluster({
+          rootNodes: settings.clusterNodes.map(({ host, port }) => ({ socket: { ...socket, host, port } })),
+          defaults: { ...options, socket },
+        })
+      : makers.client({ ...options, database: settings.database, socket: { ...socket, host: settings.host, port: settings.port } });
     this.#client = client;
     // Without a listener an 'error' event would end the process; failures reach #failed through the promises.
     client.on('error', (error: unknown) => {

@@ -28,6 +28,11 @@ export interface RedisSettings {
   readonly timeoutMs: number;
   /** Prepended to every key, so that several servers or plugins can share one Redis. */
   readonly prefix: string;
+  /**
+   * Redis Cluster: the nodes to discover the cluster from (`host` and `port`
+   * are the first); empty for a single server.
+   */
+  readonly clusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
 }
 
 /**
@@ -48,6 +53,12 @@ export interface RedisConfig {
   readonly server_name?: string | null;
   /** Milliseconds. */
   readonly timeout?: number | null;
+  /**
+   * Redis Cluster (the field name of Kong Enterprise): the nodes to discover
+   * the cluster from, `{ ip, port }` (port 6379 when unset). When given,
+   * `host` and `port` are not needed, and `database` must be 0.
+   */
+  readonly cluster_nodes?: ReadonlyArray<{ readonly ip?: string | null; readonly port?: number | null }> | null;
 }
 
 /** Kong's default timeout of its Redis connections (ms). */
@@ -59,7 +70,7 @@ const MAX_PREFIX_LENGTH = 256;
 /** Longest timeout (Kong's `typedefs.timeout`: 2^31 - 2). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 2;
 
-const CONFIG_FIELDS = ['host', 'port', 'username', 'password', 'database', 'ssl', 'ssl_verify', 'server_name', 'timeout'] as const;
+const CONFIG_FIELDS = ['host', 'port', 'username', 'password', 'database', 'ssl', 'ssl_verify', 'server_name', 'timeout', 'cluster_nodes'] as const;
 
 /** Settings that are not acceptable; the message names the field and never holds the password. */
 export class RedisSettingsError extends Error {
@@ -80,9 +91,9 @@ function shown(value: unknown): string {
   return Array.isArray(value) ? 'an array' : typeof value;
 }
 
-function checkHost(host: unknown, where: string): string {
-  if (typeof host !== 'string' || host === '') fail(`${where}host is required: the name or address of the Redis server`);
-  if (host.length > 253 || !/^[A-Za-z0-9._:[\]%-]+$/.test(host)) fail(`${where}host ${shown(host)} is not a host name or an IP address`);
+function checkHost(host: unknown, name: string): string {
+  if (typeof host !== 'string' || host === '') fail(`${name} is required: the name or address of the Redis server`);
+  if (host.length > 253 || !/^[A-Za-z0-9._:[\]%-]+$/.test(host)) fail(`${name} ${shown(host)} is not a host name or an IP address`);
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
@@ -126,18 +137,37 @@ export function redisSettingsFromConfig(config: unknown, prefix?: unknown): Redi
   }
   const given = (name: (typeof CONFIG_FIELDS)[number], fallback: unknown): unknown => record[name] ?? fallback;
   const tls = checkBoolean(given('ssl', false), 'redis.ssl');
+  const clusterNodes = checkClusterNodes(record['cluster_nodes']);
+  const first = clusterNodes[0];
+  const database = checkInteger(given('database', 0), 'redis.database', 0, 2 ** 31 - 1);
+  if (first !== undefined && database !== 0) fail(`redis.database must be 0 with redis.cluster_nodes: Redis Cluster has database 0 only`);
   return Object.freeze({
-    host: checkHost(record['host'], 'redis.'),
-    port: checkInteger(given('port', 6379), 'redis.port', 1, 65_535),
+    host: first?.host ?? checkHost(record['host'], 'redis.host'),
+    port: first?.port ?? checkInteger(given('port', 6379), 'redis.port', 1, 65_535),
     username: optionalString(record['username'], 'redis.username'),
     password: optionalString(record['password'], 'redis.password'),
-    database: checkInteger(given('database', 0), 'redis.database', 0, 2 ** 31 - 1),
+    database,
     tls,
     tlsVerify: checkBoolean(given('ssl_verify', false), 'redis.ssl_verify'),
     serverName: optionalString(record['server_name'], 'redis.server_name'),
     timeoutMs: checkInteger(given('timeout', DEFAULT_REDIS_TIMEOUT_MS), 'redis.timeout (ms)', 1, MAX_TIMEOUT_MS),
     prefix: checkPrefix(prefix),
+    clusterNodes,
   });
+}
+
+/** Checks `cluster_nodes`: `[{ ip, port }]`, the seeds of a Redis Cluster; none (an empty list) for one server. */
+function checkClusterNodes(nodes: unknown): RedisSettings['clusterNodes'] {
+  if (nodes === undefined || nodes === null) return [];
+  if (!Array.isArray(nodes)) fail(`redis.cluster_nodes must be an array of { ip, port }, got ${shown(nodes)}`);
+  return Object.freeze(
+    nodes.map((node: unknown, index) => {
+      const where = `redis.cluster_nodes[${index + 1}]`;
+      if (typeof node !== 'object' || node === null || Array.isArray(node)) fail(`${where} must be a record { ip, port }, got ${shown(node)}`);
+      const { ip, port } = node as { ip?: unknown; port?: unknown };
+      return Object.freeze({ host: checkHost(ip, `${where}.ip`), port: checkInteger(port ?? 6379, `${where}.port`, 1, 65_535) });
+    }),
+  );
 }
 
 /** The URL with its password replaced by `***`, for messages. */
@@ -145,7 +175,7 @@ export function redactRedisUrl(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
-const URL_PARAMETERS = ['prefix', 'timeout', 'ssl_verify', 'server_name'] as const;
+const URL_PARAMETERS = ['prefix', 'timeout', 'ssl_verify', 'server_name', 'cluster', 'nodes'] as const;
 
 /**
  * Settings from `redis://[user[:password]@]host[:port][/database][?prefix=…&timeout=…]`
@@ -172,10 +202,19 @@ export function redisSettingsFromUrl(text: string): RedisSettings {
   if (verify !== null && verify !== 'true' && verify !== 'false') fail(`${JSON.stringify(safe)}: ssl_verify must be true or false`);
   if (timeout !== null && !/^\d{1,10}$/.test(timeout)) fail(`${JSON.stringify(safe)}: timeout must be a number of milliseconds`);
   const decode = (part: string): string | undefined => (part === '' ? undefined : decodeURIComponent(part));
+  const cluster = url.searchParams.get('cluster');
+  if (cluster !== null && cluster !== 'true' && cluster !== 'false') fail(`${JSON.stringify(safe)}: cluster must be true or false`);
+  const nodes = url.searchParams.get('nodes');
+  if (nodes !== null && cluster !== 'true') fail(`${JSON.stringify(safe)}: nodes= lists more nodes of a cluster; add cluster=true`);
+  const port = url.port === '' ? 6379 : Number(url.port);
+  const clusterNodes =
+    cluster === 'true'
+      ? [{ ip: url.hostname, port }, ...(nodes ?? '').split(',').filter((node) => node !== '').map((node) => parseNode(node, safe))]
+      : undefined;
   return redisSettingsFromConfig(
     {
       host: url.hostname,
-      port: url.port === '' ? 6379 : Number(url.port),
+      port,
       username: decode(url.username),
       password: decode(url.password),
       database: Number(database),
@@ -183,20 +222,32 @@ export function redisSettingsFromUrl(text: string): RedisSettings {
       ssl_verify: verify === null ? url.protocol === 'rediss:' : verify === 'true',
       server_name: url.searchParams.get('server_name') ?? undefined,
       timeout: timeout === null ? undefined : Number(timeout),
+      cluster_nodes: clusterNodes,
     },
     url.searchParams.get('prefix') ?? undefined,
   );
+}
+
+/** `host:port` (or `[v6]:port`) of a `nodes=` list. */
+function parseNode(text: string, safe: string): { ip: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(text);
+  if (match === null) return fail(`${JSON.stringify(safe)}: nodes= takes host:port,host:port`);
+  return { ip: match[1] as string, port: match[2] === undefined ? 6379 : Number(match[2]) };
 }
 
 /** `127.0.0.1:6379/0 as user "bob", TLS`: which Redis, never the password. */
 export function describeRedis(settings: RedisSettings): string {
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const user = settings.username === undefined ? '' : ` as user ${JSON.stringify(settings.username)}`;
-  return `${host}:${settings.port}/${settings.database}${user}${settings.tls ? ', TLS' : ''}`;
+  const where =
+    settings.clusterNodes.length > 0
+      ? `cluster ${settings.clusterNodes.map((node) => `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`).join(',')}`
+      : `${host}:${settings.port}/${settings.database}`;
+  return `${where}${user}${settings.tls ? ', TLS' : ''}`;
 }
 
 /** A string that is equal for equal settings (the password included): the identity of a pooled connection. */
 export function redisSettingsKey(settings: RedisSettings): string {
-  const { host, port, username, password, database, tls, tlsVerify, serverName, timeoutMs } = settings;
-  return JSON.stringify([host, port, username ?? null, password ?? null, database, tls, tlsVerify, serverName ?? null, timeoutMs]);
+  const { host, port, username, password, database, tls, tlsVerify, serverName, timeoutMs, clusterNodes } = settings;
+  return JSON.stringify([host, port, username ?? null, password ?? null, database, tls, tlsVerify, serverName ?? null, timeoutMs, clusterNodes]);
 }

@@ -132,3 +132,33 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     },
   };
 }
+
+/** A Redis Cluster of a test: `size` primaries, no replicas, every slot assigned. */
+export interface TestRedisCluster {
+  readonly nodes: readonly TestRedis[];
+  stop(): Promise<void>;
+}
+
+/** Starts `size` (at least 3) cluster-enabled redis-servers and joins them into one cluster; resolves once it is ok. */
+export async function startRedisCluster(size = 3): Promise<TestRedisCluster> {
+  const nodes: TestRedis[] = [];
+  try {
+    for (let i = 0; i < size; i++) {
+      const port = await freePort();
+      nodes.push(await startRedis({ port, config: { 'cluster-enabled': 'yes', 'cluster-config-file': `nodes-${port}.conf`, 'cluster-node-timeout': '5000' } }));
+    }
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+    const deadline = Date.now() + 20_000;
+    for (const node of nodes) {
+      while (!(await node.cli('CLUSTER', 'INFO')).includes('cluster_state:ok')) {
+        if (Date.now() > deadline) throw new Error('the test Redis Cluster did not become ok');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.stop()));
+    throw error;
+  }
+  return { nodes, stop: async () => void (await Promise.all(nodes.map((node) => node.stop()))) };
+}

@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type * as RedisModule from '@redis/client';
 import { describeRedis, type RedisSettings } from './redis-settings.ts';
@@ -268,7 +269,8 @@ export class RedisConnection {
     const makers = await loadClientModule();
     if (this.#state === 'closed') throw new Error('closed');
     const cluster = settings.clusterNodes.length > 0;
-    const servername = settings.serverName ?? (cluster ? undefined : settings.host);
+    // SNI carries names only (RFC 6066): without server_name, an IP address is checked against the certificate's IPs.
+    const servername = settings.serverName ?? (cluster || isIP(settings.host) !== 0 ? undefined : settings.host);
     const socket = {
       connectTimeout: settings.timeoutMs,
       reconnectStrategy: false as const,

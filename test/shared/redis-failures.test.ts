@@ -158,6 +158,22 @@ describe('tspdk/shared on Redis, failures', { skip: REDIS_SKIP }, () => {
     assert.equal(await store(server.port, { password }).get('k'), 1, 'the right password works');
   });
 
+  it('an ACL user allowed only the commands docs/shared.md lists, on its prefix, can do every operation', async () => {
+    const server = await redis();
+    const rule = ['on', '>acl-pass', '~failures:*', '+get', '+set', '+del', '+eval', '+evalsha', '+ping'];
+    assert.equal(await server.cli('ACL', 'SETUSER', 'tspdk', ...rule), 'OK');
+    const s = store(server.port, { username: 'tspdk', password: 'acl-pass' });
+    await s.set('k', 'v');
+    assert.equal(await s.incr('n', 2, { ttlMs: 60_000 }), 2);
+    assert.equal(await s.compareAndSet('k', 'v', 'w'), true);
+    assert.equal(await s.get('k'), 'w');
+    assert.equal(await s.delete('k'), true);
+    const outside = sharedStore({ redis: { host: '127.0.0.1', port: server.port, username: 'tspdk', password: 'acl-pass' }, prefix: 'other:' });
+    const error = await failure(outside.set('k', 1));
+    assert.equal(error.code, 'SHARED_UNAVAILABLE');
+    assert.match(error.message, /refused the credentials or the command .*NOPERM/);
+  });
+
   it('a read-only replica: reads work, writes fail with SHARED_UNAVAILABLE naming it', async () => {
     const primary = await redis({ config: { 'repl-diskless-sync-delay': '0' } });
     const replica = await redis({ replicaOf: primary.port });

@@ -5,8 +5,9 @@
  * suite is skipped with.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,6 +54,8 @@ export interface RedisOptions {
   readonly config?: Readonly<Record<string, string>>;
   /** Use this port (a restart on the same address). */
   readonly port?: number;
+  /** Serve TLS only, on the port, with these PEM files (clients are not asked for a certificate). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
 }
 
 /** A running redis-server of a test. */
@@ -72,12 +75,12 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-function ping(port: number): Promise<boolean> {
+function ping(port: number, overTls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = overTls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : connect(port, '127.0.0.1');
     let answer = '';
     socket.setTimeout(500, () => socket.destroy());
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on(overTls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       answer += chunk.toString();
       socket.destroy();
@@ -93,7 +96,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   const server = REDIS_SERVER;
   const port = options.port ?? (await freePort());
   const directory = mkdtempSync(join(tmpdir(), 'tspdk-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', directory, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
+  const { tls } = options;
+  const ports = tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'];
+  const args = [...ports, '--bind', '127.0.0.1', '--dir', directory, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
   if (options.password !== undefined) args.push('--requirepass', options.password);
   if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
   for (const [name, value] of Object.entries(options.config ?? {})) args.push(`--${name}`, value);
@@ -101,7 +106,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   const launch = async (): Promise<void> => {
     child = spawn(server, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const deadline = Date.now() + 10_000;
-    while (!(await ping(port))) {
+    while (!(await ping(port, tls !== undefined))) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -114,7 +119,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
     await exited;
   };
   await launch();
-  const auth = options.password === undefined ? [] : ['--no-auth-warning', '-a', options.password];
+  const auth = [...(options.password === undefined ? [] : ['--no-auth-warning', '-a', options.password]), ...(tls === undefined ? [] : ['--tls', '--cacert', tls.ca])];
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -161,4 +166,15 @@ export async function startRedisCluster(size = 3): Promise<TestRedisCluster> {
     throw error;
   }
   return { nodes, stop: async () => void (await Promise.all(nodes.map((node) => node.stop()))) };
+}
+
+/** A test CA and a server certificate it signed, for `redis.test` and 127.0.0.1, as PEM files in `directory`. */
+export async function makeCertificates(directory: string): Promise<{ cert: string; key: string; ca: string }> {
+  const file = (name: string): string => join(directory, name);
+  const openssl = (...args: string[]): Promise<unknown> => run('openssl', args);
+  await openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=tspdk test CA');
+  await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=redis.test');
+  writeFileSync(file('san.cnf'), 'subjectAltName=DNS:redis.test,IP:127.0.0.1\n');
+  await openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('san.cnf'));
+  return { cert: file('server.pem'), key: file('server.key'), ca: file('ca.pem') };
 }

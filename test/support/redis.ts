@@ -81,7 +81,7 @@ function ping(port: number, overTls: boolean): Promise<boolean> {
     let answer = '';
     socket.setTimeout(500, () => socket.destroy());
     socket.on(overTls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       answer += chunk.toString();
       socket.destroy();
     });

@@ -191,6 +191,7 @@ export class RedisConnection {
       }
       if (isErrorReply(error)) {
         this.#lastAnswerAt = Date.now();
+        this.#refusedWrite(error);
         throw error;
       }
       // The socket closed under the command: node-redis rejects what was pending.
@@ -263,26 +264,30 @@ export class RedisConnection {
     );
   }
 
-  /** Creates a client, connects it and waits for a PONG, all within the timeout. */
+  /**
+   * Creates a client, connects it and waits for a PONG, all within the
+   * timeout; with Sentinel, asks the Sentinels for the primary's address
+   * first and checks that the server there is a primary.
+   */
   async #open(): Promise<Client> {
     const { settings } = this;
     const makers = await loadClientModule();
     if (this.#state === 'closed') throw new Error('closed');
+    const deadline = Date.now() + settings.timeoutMs;
+    const primary = settings.sentinelMaster === undefined ? undefined : await askSentinels(makers, settings, deadline);
+    // Closed while the Sentinels were asked (the state changes across the await).
+    if ((this.#state as RedisConnectionState) === 'closed') throw new Error('closed');
+    const left = Math.max(1, deadline - Date.now());
     const cluster = settings.clusterNodes.length > 0;
-    // SNI carries names only (RFC 6066): without server_name, an IP address is checked against the certificate's IPs.
-    const servername = settings.serverName ?? (cluster || isIP(settings.host) !== 0 ? undefined : settings.host);
-    const socket = {
-      connectTimeout: settings.timeoutMs,
-      reconnectStrategy: false as const,
-      ...(settings.tls ? { tls: true as const, rejectUnauthorized: settings.tlsVerify, ...(servername === undefined ? {} : { servername }) } : {}),
-    };
+    const { host, port } = primary ?? settings;
     const options = { username: settings.username, password: settings.password, disableOfflineQueue: true, disableClientInfo: true };
+    const socket = socketOptions(settings, cluster ? undefined : host, left);
     const client = cluster
       ? makers.cluster({
-          rootNodes: settings.clusterNodes.map(({ host, port }) => ({ socket: { ...socket, host, port } })),
+          rootNodes: settings.clusterNodes.map((node) => ({ socket: { ...socket, host: node.host, port: node.port } })),
           defaults: { ...options, socket },
         })
-      : makers.client({ ...options, database: settings.database, socket: { ...socket, host: settings.host, port: settings.port } });
+      : makers.client({ ...options, database: settings.database, socket: { ...socket, host, port } });
     this.#client = client;
     // Without a listener an 'error' event would end the process; failures reach #failed through the promises.
     client.on('error', (error: unknown) => {
@@ -291,9 +296,19 @@ export class RedisConnection {
     const ready = (async () => {
       await client.connect();
       await client.sendCommand(['PING']);
+      if (primary !== undefined) await checkPrimary(client, settings, primary);
     })();
-    await withDeadline(ready, settings.timeoutMs, () => new Error(`no answer within ${settings.timeoutMs} ms while connecting`));
+    await withDeadline(ready, left, () => new Error(`no answer within ${settings.timeoutMs} ms while connecting`));
     return client;
+  }
+
+  /**
+   * Redis refused a write as a read-only replica. Through Sentinel, the
+   * primary this connection reached was demoted: drop the connection, so
+   * that the next attempt asks the Sentinels again.
+   */
+  #refusedWrite(error: Error): void {
+    if (this.settings.sentinelMaster !== undefined && error.message.startsWith('READONLY')) this.#failed(this.#client, error);
   }
 
   /** The connection `client` failed: drop it, fail what waits, and try again later. */
@@ -324,6 +339,61 @@ export class RedisConnection {
     if (reason !== undefined) this.#loggedReason = reason;
     this.#options.logger?.()?.[level]({ redis: this.where }, message);
   }
+}
+
+/** Socket options of a client: the connect timeout, no reconnection of node-redis's own, TLS. */
+function socketOptions(settings: RedisSettings, host: string | undefined, connectTimeout: number): Record<string, unknown> {
+  // SNI carries names only (RFC 6066): without server_name, an IP address is checked against the certificate's IPs.
+  const servername = settings.serverName ?? (host === undefined || isIP(host) !== 0 ? undefined : host);
+  return {
+    connectTimeout,
+    reconnectStrategy: false as const,
+    ...(settings.tls ? { tls: true as const, rejectUnauthorized: settings.tlsVerify, ...(servername === undefined ? {} : { servername }) } : {}),
+  };
+}
+
+/**
+ * Asks the Sentinels, in order, for the address of the primary
+ * `settings.sentinelMaster`; the first that knows it answers. Each Sentinel
+ * has an equal share of the time left (the primary one share too), so that
+ * a stalled Sentinel does not use up the whole timeout.
+ */
+async function askSentinels(makers: ClientMakers, settings: RedisSettings, deadline: number): Promise<{ host: string; port: number }> {
+  const reasons: string[] = [];
+  const nodes = settings.sentinelNodes;
+  for (const [index, node] of nodes.entries()) {
+    const share = Math.max(1, Math.floor((deadline - Date.now()) / (nodes.length - index + 1)));
+    const options = { username: settings.sentinelUsername, password: settings.sentinelPassword, disableOfflineQueue: true, disableClientInfo: true };
+    const sentinel = makers.client({ ...options, socket: { ...socketOptions(settings, node.host, share), host: node.host, port: node.port } });
+    sentinel.on('error', () => undefined);
+    const at = `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`;
+    try {
+      const asked = (async () => {
+        await sentinel.connect();
+        return sentinel.sendCommand(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', settings.sentinelMaster ?? '']);
+      })();
+      const reply = await withDeadline(asked, share, () => new Error(`no answer within ${share} ms`));
+      if (Array.isArray(reply) && typeof reply[0] === 'string' && /^\d{1,5}$/.test(String(reply[1]))) return { host: reply[0], port: Number(reply[1]) };
+      reasons.push(`Sentinel ${at} knows no primary named ${JSON.stringify(settings.sentinelMaster)}`);
+    } catch (error) {
+      reasons.push(`Sentinel ${at}: ${reasonOf(error)}`);
+    } finally {
+      try {
+        sentinel.destroy();
+      } catch {
+        // already closed
+      }
+    }
+  }
+  throw new Error(`no Sentinel gave the address of the primary: ${reasons.join('; ')}`);
+}
+
+/** Fails unless the server a Sentinel named is a primary (during a failover, it may not be yet or any more). */
+async function checkPrimary(client: Client, settings: RedisSettings, primary: { host: string; port: number }): Promise<void> {
+  const role = await client.sendCommand(['ROLE']);
+  if (Array.isArray(role) && role[0] === 'master') return;
+  const name = JSON.stringify(settings.sentinelMaster);
+  throw new Error(`${primary.host}:${primary.port}, named primary ${name} by Sentinel, is a ${String(Array.isArray(role) ? role[0] : role)} (a failover is under way)`);
 }
 
 /** Whether `error` is an error reply of Redis (node-redis `ErrorReply`), as opposed to a connection failure. */

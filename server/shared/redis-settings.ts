@@ -33,6 +33,16 @@ export interface RedisSettings {
    * are the first); empty for a single server.
    */
   readonly clusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /**
+   * Redis Sentinel: the name of the primary the Sentinels monitor, and the
+   * Sentinels to ask for its address (`host` and `port` are the first); no
+   * name and no nodes for a server reached directly.
+   */
+  readonly sentinelMaster: string | undefined;
+  readonly sentinelNodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** ACL user and password of the Sentinels (none: they accept anyone). */
+  readonly sentinelUsername: string | undefined;
+  readonly sentinelPassword: string | undefined;
 }
 
 /**
@@ -59,6 +69,18 @@ export interface RedisConfig {
    * `host` and `port` are not needed, and `database` must be 0.
    */
   readonly cluster_nodes?: ReadonlyArray<{ readonly ip?: string | null; readonly port?: number | null }> | null;
+  /**
+   * Redis Sentinel (the field names of Kong Enterprise): the name of the
+   * monitored primary, and the Sentinels that know its address, `{ host,
+   * port }` (port 26379 when unset). When given, `host` and `port` are not
+   * needed; `database`, `username`, `password` and `ssl` apply to the primary.
+   */
+  readonly sentinel_master?: string | null;
+  readonly sentinel_nodes?: ReadonlyArray<{ readonly host?: string | null; readonly port?: number | null }> | null;
+  /** Only `master` (the default): every operation of the store may write. */
+  readonly sentinel_role?: 'master' | null;
+  readonly sentinel_username?: string | null;
+  readonly sentinel_password?: string | null;
 }
 
 /** Kong's default timeout of its Redis connections (ms). */
@@ -70,7 +92,25 @@ const MAX_PREFIX_LENGTH = 256;
 /** Longest timeout (Kong's `typedefs.timeout`: 2^31 - 2). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 2;
 
-const CONFIG_FIELDS = ['host', 'port', 'username', 'password', 'database', 'ssl', 'ssl_verify', 'server_name', 'timeout', 'cluster_nodes'] as const;
+const CONFIG_FIELDS = [
+  'host',
+  'port',
+  'username',
+  'password',
+  'database',
+  'ssl',
+  'ssl_verify',
+  'server_name',
+  'timeout',
+  'cluster_nodes',
+  'sentinel_master',
+  'sentinel_nodes',
+  'sentinel_role',
+  'sentinel_username',
+  'sentinel_password',
+] as const;
+/** The port of a Sentinel when none is given. */
+const SENTINEL_PORT = 26_379;
 
 /** Settings that are not acceptable; the message names the field and never holds the password. */
 export class RedisSettingsError extends Error {
@@ -111,7 +151,7 @@ function checkBoolean(value: unknown, name: string): boolean {
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') fail(`${name} must be a string, got ${name === 'redis.password' ? typeof value : shown(value)}`);
+  if (typeof value !== 'string') fail(`${name} must be a string, got ${name.endsWith('password') ? typeof value : shown(value)}`);
   return value;
 }
 
@@ -137,10 +177,12 @@ export function redisSettingsFromConfig(config: unknown, prefix?: unknown): Redi
   }
   const given = (name: (typeof CONFIG_FIELDS)[number], fallback: unknown): unknown => record[name] ?? fallback;
   const tls = checkBoolean(given('ssl', false), 'redis.ssl');
-  const clusterNodes = checkClusterNodes(record['cluster_nodes']);
-  const first = clusterNodes[0];
+  const clusterNodes = checkNodes(record['cluster_nodes'], 'redis.cluster_nodes', 'ip', 6379);
+  const sentinel = checkSentinel(record);
+  if (clusterNodes.length > 0 && sentinel.sentinelMaster !== undefined) fail('redis.cluster_nodes and redis.sentinel_master cannot be used together: a Redis Cluster is not monitored by Sentinel');
+  const first = clusterNodes[0] ?? sentinel.sentinelNodes[0];
   const database = checkInteger(given('database', 0), 'redis.database', 0, 2 ** 31 - 1);
-  if (first !== undefined && database !== 0) fail(`redis.database must be 0 with redis.cluster_nodes: Redis Cluster has database 0 only`);
+  if (clusterNodes.length > 0 && database !== 0) fail(`redis.database must be 0 with redis.cluster_nodes: Redis Cluster has database 0 only`);
   return Object.freeze({
     host: first?.host ?? checkHost(record['host'], 'redis.host'),
     port: first?.port ?? checkInteger(given('port', 6379), 'redis.port', 1, 65_535),
@@ -153,21 +195,42 @@ export function redisSettingsFromConfig(config: unknown, prefix?: unknown): Redi
     timeoutMs: checkInteger(given('timeout', DEFAULT_REDIS_TIMEOUT_MS), 'redis.timeout (ms)', 1, MAX_TIMEOUT_MS),
     prefix: checkPrefix(prefix),
     clusterNodes,
+    ...sentinel,
   });
 }
 
-/** Checks `cluster_nodes`: `[{ ip, port }]`, the seeds of a Redis Cluster; none (an empty list) for one server. */
-function checkClusterNodes(nodes: unknown): RedisSettings['clusterNodes'] {
+/**
+ * Checks a list of nodes, `[{ <hostField>, port }]`: the seeds of a Redis
+ * Cluster (`cluster_nodes`, `{ ip, port }`) or the Sentinels
+ * (`sentinel_nodes`, `{ host, port }`); none (an empty list) when unset.
+ */
+function checkNodes(nodes: unknown, name: string, hostField: 'ip' | 'host', defaultPort: number): RedisSettings['clusterNodes'] {
   if (nodes === undefined || nodes === null) return [];
-  if (!Array.isArray(nodes)) fail(`redis.cluster_nodes must be an array of { ip, port }, got ${shown(nodes)}`);
+  if (!Array.isArray(nodes)) fail(`${name} must be an array of { ${hostField}, port }, got ${shown(nodes)}`);
   return Object.freeze(
     nodes.map((node: unknown, index) => {
-      const where = `redis.cluster_nodes[${index + 1}]`;
-      if (typeof node !== 'object' || node === null || Array.isArray(node)) fail(`${where} must be a record { ip, port }, got ${shown(node)}`);
-      const { ip, port } = node as { ip?: unknown; port?: unknown };
-      return Object.freeze({ host: checkHost(ip, `${where}.ip`), port: checkInteger(port ?? 6379, `${where}.port`, 1, 65_535) });
+      const where = `${name}[${index + 1}]`;
+      if (typeof node !== 'object' || node === null || Array.isArray(node)) fail(`${where} must be a record { ${hostField}, port }, got ${shown(node)}`);
+      const record = node as Record<string, unknown>;
+      return Object.freeze({ host: checkHost(record[hostField], `${where}.${hostField}`), port: checkInteger(record['port'] ?? defaultPort, `${where}.port`, 1, 65_535) });
     }),
   );
+}
+
+/** Checks the Sentinel fields: a primary's name and its Sentinels come together; the role is `master`. */
+function checkSentinel(record: Record<string, unknown>): Pick<RedisSettings, 'sentinelMaster' | 'sentinelNodes' | 'sentinelUsername' | 'sentinelPassword'> {
+  const sentinelMaster = optionalString(record['sentinel_master'], 'redis.sentinel_master');
+  const sentinelNodes = checkNodes(record['sentinel_nodes'], 'redis.sentinel_nodes', 'host', SENTINEL_PORT);
+  if (sentinelMaster !== undefined && sentinelNodes.length === 0) fail('redis.sentinel_master needs redis.sentinel_nodes: the Sentinels to ask for its address');
+  if (sentinelMaster === undefined && sentinelNodes.length > 0) fail('redis.sentinel_nodes needs redis.sentinel_master: the name of the primary the Sentinels monitor');
+  const role = record['sentinel_role'] ?? 'master';
+  if (role !== 'master') fail(`redis.sentinel_role must be "master" (tspdk/shared writes on every operation), got ${shown(role)}`);
+  return {
+    sentinelMaster,
+    sentinelNodes,
+    sentinelUsername: optionalString(record['sentinel_username'], 'redis.sentinel_username'),
+    sentinelPassword: optionalString(record['sentinel_password'], 'redis.sentinel_password'),
+  };
 }
 
 /** The URL with its password replaced by `***`, for messages. */
@@ -175,7 +238,7 @@ export function redactRedisUrl(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
-const URL_PARAMETERS = ['prefix', 'timeout', 'ssl_verify', 'server_name', 'cluster', 'nodes'] as const;
+const URL_PARAMETERS = ['prefix', 'timeout', 'ssl_verify', 'server_name', 'cluster', 'nodes', 'sentinel_master'] as const;
 
 /**
  * Settings from `redis://[user[:password]@]host[:port][/database][?prefix=…&timeout=…]`
@@ -205,16 +268,17 @@ export function redisSettingsFromUrl(text: string): RedisSettings {
   const cluster = url.searchParams.get('cluster');
   if (cluster !== null && cluster !== 'true' && cluster !== 'false') fail(`${JSON.stringify(safe)}: cluster must be true or false`);
   const nodes = url.searchParams.get('nodes');
-  if (nodes !== null && cluster !== 'true') fail(`${JSON.stringify(safe)}: nodes= lists more nodes of a cluster; add cluster=true`);
-  const port = url.port === '' ? 6379 : Number(url.port);
-  const clusterNodes =
-    cluster === 'true'
-      ? [{ ip: url.hostname, port }, ...(nodes ?? '').split(',').filter((node) => node !== '').map((node) => parseNode(node, safe))]
-      : undefined;
+  const sentinelMaster = url.searchParams.get('sentinel_master') ?? undefined;
+  if (nodes !== null && cluster !== 'true' && sentinelMaster === undefined) fail(`${JSON.stringify(safe)}: nodes= lists more nodes of a cluster or more Sentinels; add cluster=true or sentinel_master=`);
+  const port = url.port === '' ? (sentinelMaster === undefined ? 6379 : SENTINEL_PORT) : Number(url.port);
+  const listed = [{ ip: url.hostname, port }, ...(nodes ?? '').split(',').filter((node) => node !== '').map((node) => parseNode(node, safe, port))];
   return redisSettingsFromConfig(
     {
       host: url.hostname,
       port,
+      cluster_nodes: cluster === 'true' ? listed : undefined,
+      sentinel_master: sentinelMaster,
+      sentinel_nodes: sentinelMaster === undefined ? undefined : listed.map(({ ip, port: at }) => ({ host: ip, port: at })),
       username: decode(url.username),
       password: decode(url.password),
       database: Number(database),
@@ -222,32 +286,35 @@ export function redisSettingsFromUrl(text: string): RedisSettings {
       ssl_verify: verify === null ? url.protocol === 'rediss:' : verify === 'true',
       server_name: url.searchParams.get('server_name') ?? undefined,
       timeout: timeout === null ? undefined : Number(timeout),
-      cluster_nodes: clusterNodes,
     },
     url.searchParams.get('prefix') ?? undefined,
   );
 }
 
 /** `host:port` (or `[v6]:port`) of a `nodes=` list. */
-function parseNode(text: string, safe: string): { ip: string; port: number } {
+function parseNode(text: string, safe: string, defaultPort: number): { ip: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(text);
   if (match === null) return fail(`${JSON.stringify(safe)}: nodes= takes host:port,host:port`);
-  return { ip: match[1] as string, port: match[2] === undefined ? 6379 : Number(match[2]) };
+  return { ip: match[1] as string, port: match[2] === undefined ? defaultPort : Number(match[2]) };
 }
 
 /** `127.0.0.1:6379/0 as user "bob", TLS`: which Redis, never the password. */
 export function describeRedis(settings: RedisSettings): string {
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const user = settings.username === undefined ? '' : ` as user ${JSON.stringify(settings.username)}`;
+  const list = (nodes: RedisSettings['clusterNodes']): string => nodes.map((node) => `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`).join(',');
   const where =
     settings.clusterNodes.length > 0
-      ? `cluster ${settings.clusterNodes.map((node) => `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`).join(',')}`
-      : `${host}:${settings.port}/${settings.database}`;
+      ? `cluster ${list(settings.clusterNodes)}`
+      : settings.sentinelMaster !== undefined
+        ? `primary ${JSON.stringify(settings.sentinelMaster)} of Sentinel ${list(settings.sentinelNodes)}, db ${settings.database}`
+        : `${host}:${settings.port}/${settings.database}`;
   return `${where}${user}${settings.tls ? ', TLS' : ''}`;
 }
 
 /** A string that is equal for equal settings (the password included): the identity of a pooled connection. */
 export function redisSettingsKey(settings: RedisSettings): string {
   const { host, port, username, password, database, tls, tlsVerify, serverName, timeoutMs, clusterNodes } = settings;
-  return JSON.stringify([host, port, username ?? null, password ?? null, database, tls, tlsVerify, serverName ?? null, timeoutMs, clusterNodes]);
+  const sentinel = [settings.sentinelMaster ?? null, settings.sentinelNodes, settings.sentinelUsername ?? null, settings.sentinelPassword ?? null];
+  return JSON.stringify([host, port, username ?? null, password ?? null, database, tls, tlsVerify, serverName ?? null, timeoutMs, clusterNodes, ...sentinel]);
 }

@@ -74,6 +74,6 @@ describe('tspdk/shared on Redis Cluster', { skip: REDIS_SKIP }, () => {
 
   it('refuses a database other than 0, which a cluster does not have', () => {
     assert.throws(() => sharedStore({ redis: { cluster_nodes: [{ ip: '127.0.0.1' }], database: 1 } }), /redis\.database must be 0 with redis\.cluster_nodes/);
-    assert.throws(() => sharedStore({ redis: 'redis://h:1/0?nodes=h:2' }), /nodes= lists more nodes of a cluster; add cluster=true/);
+    assert.throws(() => sharedStore({ redis: 'redis://h:1/0?nodes=h:2' }), /nodes= lists more nodes of a cluster or more Sentinels; add cluster=true or sentinel_master=/);
   });
 });

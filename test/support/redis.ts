@@ -62,6 +62,11 @@ export interface RedisOptions {
   readonly config?: Readonly<Record<string, string>>;
   /** Use this port (a restart on the same address). */
   readonly port?: number;
+  /**
+   * Run as a Sentinel (`--sentinel`) that monitors the primary on this port
+   * under the name `tspdk` (quorum 1, down after 1 s, failover timeout 3 s).
+   */
+  readonly sentinelOf?: number;
   /** Serve TLS only, on the port, with these PEM files (clients are not asked for a certificate). */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
 }
@@ -110,6 +115,13 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   if (options.password !== undefined) args.push('--requirepass', options.password);
   if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
   for (const [name, value] of Object.entries(options.config ?? {})) args.push(`--${name}`, value);
+  if (options.sentinelOf !== undefined) {
+    // A Sentinel rewrites its configuration file: one of its own, in its directory.
+    const conf = join(directory, 'sentinel.conf');
+    const monitor = ['monitor tspdk 127.0.0.1 ' + String(options.sentinelOf) + ' 1', 'down-after-milliseconds tspdk 1000', 'failover-timeout tspdk 3000'];
+    writeFileSync(conf, ['port ' + String(port), 'bind 127.0.0.1', `dir ${directory}`, ...monitor.map((line) => `sentinel ${line}`), ''].join('\n'));
+    args.splice(0, args.length, conf, '--sentinel', '--loglevel', 'warning');
+  }
   let child: ChildProcess;
   const launch = async (): Promise<void> => {
     child = spawn(server, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -2,11 +2,13 @@
  * The rate-limit example with `policy: redis`, in the test kit against a
  * real redis-server: counting in Redis, one limit for every instance,
  * config errors, and `fault_tolerant` when Redis is gone (requests let
- * through and logged once per 10 s of requests, or failed with a 500).
+ * through and logged once per 10 s of requests, or failed with a 500),
+ * for each way Redis can fail: gone, stopped (the timeout holds), a wrong
+ * password (never shown), a read-only replica, full.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SharedStoreError } from 'tspdk/shared';
+import { sharedStore, SharedStoreError } from 'tspdk/shared';
 import { PluginInstance, runPlugin } from 'tspdk/testing';
 import { RateLimit } from '../../examples/rate-limit.ts';
 import { retireRedisConnections } from '../../server/shared/redis-pool.ts';
@@ -82,5 +84,54 @@ describe('rate-limit example, policy redis', { skip: REDIS_SKIP }, () => {
     assert.equal(run.serviceRequest, undefined);
     assert.ok(run.errors[0] instanceof SharedStoreError);
     assert.equal(run.errors[0].code, 'SHARED_UNAVAILABLE');
+  });
+
+  it('each failure of Redis: fault_tolerant lets the request through within the timeout, false fails it with a 500', async () => {
+    const password = 'rl-secret-7a1';
+    const locked = await startRedis({ password });
+    const primary = await startRedis({ config: { 'repl-diskless-sync-delay': '0' } });
+    const replica = await startRedis({ replicaOf: primary.port });
+    const full = await startRedis({ config: { maxmemory: '4mb', 'maxmemory-policy': 'noeviction' } });
+    const filler = sharedStore({ redis: { host: '127.0.0.1', port: full.port }, prefix: 'tspdk:' });
+    for (let i = 0; i < 20; i++) await filler.set(`fill:${i}`, 'x'.repeat(60_000));
+    assert.equal(await full.cli('CONFIG', 'SET', 'maxmemory', '1mb'), 'OK');
+    const at = (port: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ host: '127.0.0.1', port, timeout: 400, ...extra });
+    const cases: Array<{ name: string; redis: Record<string, unknown>; code: string; message: RegExp; before?: () => void; after?: () => void }> = [
+      { name: 'stopped (SIGSTOP)', redis: at(redis.port), code: 'SHARED_UNAVAILABLE', message: /(did not answer|no answer) within 400 ms/, before: () => redis.pause(), after: () => redis.resume() },
+      { name: 'wrong password', redis: at(locked.port, { password: 'not-the-one-3c9' }), code: 'SHARED_UNAVAILABLE', message: /WRONGPASS/ },
+      { name: 'read-only replica', redis: at(replica.port), code: 'SHARED_UNAVAILABLE', message: /is a read-only replica and refuses writes/ },
+      { name: 'full', redis: at(full.port), code: 'SHARED_FULL', message: /is full \(maxmemory reached\)/ },
+    ];
+    try {
+      for (const failure of cases) {
+        failure.before?.();
+        try {
+          const config = { limit: 1, limit_by: 'ip', policy: 'redis', redis: failure.redis } as const;
+          const started = Date.now();
+          const tolerant = await runPlugin(RateLimit, config, { clientIp: '10.0.1.1' }, { startedAt: T0 });
+          assert.ok(Date.now() - started < 1500, `${failure.name}: answered within the timeout (${Date.now() - started} ms)`);
+          assert.equal(tolerant.response.status, 200, `${failure.name}: let through`);
+          assert.notEqual(tolerant.serviceRequest, undefined);
+          const logged = tolerant.logs.filter((line) => line.level === 'err').map((line) => line.message);
+          assert.equal(logged.length, 1, `${failure.name}: ${logged.join('\n')}`);
+          assert.match(logged[0] ?? '', failure.message);
+          const strict = await runPlugin(RateLimit, { ...config, fault_tolerant: false }, { clientIp: '10.0.1.1' }, { startedAt: T0 });
+          assert.equal(strict.response.status, 500, `${failure.name}: failed`);
+          assert.equal(strict.serviceRequest, undefined);
+          const error = strict.errors[0];
+          assert.ok(error instanceof SharedStoreError, `${failure.name}: ${String(error)}`);
+          assert.equal(error.code, failure.code);
+          assert.match(error.message, failure.message);
+          for (const text of [...logged, error.message, ...strict.logs.map((line) => line.message)]) {
+            assert.ok(!text.includes('not-the-one-3c9') && !text.includes(password), `${failure.name}: a password shown in ${text}`);
+          }
+        } finally {
+          failure.after?.();
+        }
+      }
+    } finally {
+      await retireRedisConnections();
+      await Promise.all([locked.stop(), replica.stop(), primary.stop(), full.stop()]);
+    }
   });
 });

@@ -113,6 +113,21 @@ describe('tspdk/shared through Redis Sentinel', { skip: REDIS_SKIP }, () => {
     }
   });
 
+  it('the ACL rules docs/shared.md gives are enough: +role on the primary, +sentinel|get-master-addr-by-name on the Sentinel', async () => {
+    const { primary, replica, sentinel } = setup as Sentinel;
+    const current = (await sentinel.cli('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'tspdk')).split('\n')[1];
+    const server = current === String(primary.port) ? primary : replica;
+    const rule = ['on', '>data-pass', '~acl:*', '+get', '+set', '+del', '+eval', '+evalsha', '+ping', '+role'];
+    assert.equal(await server.cli('ACL', 'SETUSER', 'tspdk', ...rule), 'OK');
+    assert.equal(await sentinel.cli('ACL', 'SETUSER', 'watcher', 'on', '>watch-pass', '+sentinel|get-master-addr-by-name'), 'OK');
+    const credentials = { username: 'tspdk', password: 'data-pass', sentinel_username: 'watcher', sentinel_password: 'watch-pass' };
+    const store = viaSentinel(sentinel.port, 'acl:', credentials);
+    assert.equal(await store.incr('n', 1, { ttlMs: 60_000 }), 1);
+    assert.equal(await store.compareAndSet('n', 1, 5), true);
+    const refused = viaSentinel(sentinel.port, 'acl:', { ...credentials, sentinel_password: 'wrong-watch' });
+    await assert.rejects(refused.get('n'), (error: unknown) => error instanceof SharedStoreError && /Sentinel 127\.0\.0\.1:\d+: WRONGPASS/.test(error.message) && !error.message.includes('wrong-watch'));
+  });
+
   it('a stopped Sentinel (SIGSTOP): the operation fails within the timeout', async () => {
     const { sentinel } = setup as Sentinel;
     const store = viaSentinel(sentinel.port, 'stopped:', { timeout: 500 });

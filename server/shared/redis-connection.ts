@@ -191,7 +191,7 @@ export class RedisConnection {
       }
       if (isErrorReply(error)) {
         this.#lastAnswerAt = Date.now();
-        this.#refusedWrite(error);
+        this.#refusedWrite(client, error);
         throw error;
       }
       // The socket closed under the command: node-redis rejects what was pending.
@@ -307,8 +307,8 @@ export class RedisConnection {
    * primary this connection reached was demoted: drop the connection, so
    * that the next attempt asks the Sentinels again.
    */
-  #refusedWrite(error: Error): void {
-    if (this.settings.sentinelMaster !== undefined && error.message.startsWith('READONLY')) this.#failed(this.#client, error);
+  #refusedWrite(client: Client, error: Error): void {
+    if (this.settings.sentinelMaster !== undefined && error.message.startsWith('READONLY')) this.#failed(client, error);
   }
 
   /** The connection `client` failed: drop it, fail what waits, and try again later. */

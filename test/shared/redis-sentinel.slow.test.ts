@@ -144,6 +144,29 @@ describe('tspdk/shared through Redis Sentinel', { skip: REDIS_SKIP }, () => {
   });
 });
 
+describe('tspdk/shared through Redis Sentinel, a primary demoted under an open connection', { skip: REDIS_SKIP }, () => {
+  it('its READONLY answer drops the connection, and the next attempt asks the Sentinel again', async () => {
+    const own = await startSentinel();
+    try {
+      const { primary, replica, sentinel } = own;
+      const store = viaSentinel(sentinel.port, 'demoted:');
+      assert.equal(await store.incr('n'), 1);
+      assert.equal(await primary.cli('WAIT', '1', '5000'), '1');
+      // Swap the roles by hand and point the Sentinel at the new primary: the open connection still reaches the old one.
+      assert.equal(await replica.cli('REPLICAOF', 'NO', 'ONE'), 'OK');
+      assert.equal(await primary.cli('REPLICAOF', '127.0.0.1', String(replica.port)), 'OK');
+      assert.equal(await sentinel.cli('SENTINEL', 'REMOVE', 'tspdk'), 'OK');
+      assert.equal(await sentinel.cli('SENTINEL', 'MONITOR', 'tspdk', '127.0.0.1', String(replica.port), '1'), 'OK');
+      await assert.rejects(store.incr('n'), (error: unknown) => error instanceof SharedStoreError && /READONLY/.test(error.message));
+      assert.equal(await eventually(() => store.incr('n'), 10_000), 2, 'counted on the new primary');
+      assert.equal(await replica.cli('GET', 'demoted:n'), '2');
+    } finally {
+      await retireRedisConnections();
+      await own.stop();
+    }
+  });
+});
+
 describe('Sentinel settings', () => {
   it('from a config record (Kong Enterprise field names) and from a URL', () => {
     const settings = redisSettingsFromConfig({ sentinel_master: 'm', sentinel_nodes: [{ host: 's1' }, { host: 's2', port: 5000 }], database: 2, sentinel_password: 'x' });

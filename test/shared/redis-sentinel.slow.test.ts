@@ -3,7 +3,8 @@
  * primary, its replica and a Sentinel monitoring them): the whole semantic
  * suite on the primary the Sentinel names, a failover (the store follows
  * the new primary without a restart, the count goes on), a Sentinel that
- * does not answer or does not know the name, and the settings that select
+ * does not answer or does not know the name, a primary demoted under an
+ * open connection, the ACL rules of docs/shared.md, and the settings that select
  * Sentinel.
  */
 import assert from 'node:assert/strict';

@@ -25,6 +25,9 @@ type Reply = (error: unknown, result: unknown) => void;
 /** Every request of the driver is encoded here: short strings (keys, methods, phases) are encoded once. */
 const packer = new LuaPacker();
 
+/** What `kong.request.get_start_time` answers (ms): one fixed time, so a rate limiter counts in one window. */
+const REQUEST_START_MS = 1_700_000_000_000;
+
 /** Methods after which Kong never sends another Step. */
 const EXITS = new Set(['kong.response.exit', 'kong.response.error']);
 
@@ -324,7 +327,7 @@ export class KongHost {
   }
 
   /** What Kong's PDK would return. */
-  #result(method: string, args: readonly unknown[], bound: Bound): string | Uint8Array | undefined {
+  #result(method: string, args: readonly unknown[], bound: Bound): string | number | Uint8Array | undefined {
     switch (method) {
       case 'kong.request.get_header': {
         const name = args[0];
@@ -332,6 +335,10 @@ export class KongHost {
       }
       case 'kong.request.get_raw_body':
         return bound.bodyValue;
+      case 'kong.client.get_forwarded_ip':
+        return '10.0.0.1';
+      case 'kong.request.get_start_time':
+        return REQUEST_START_MS;
       default:
         return undefined;
     }

@@ -6,7 +6,7 @@
  *
  *   node dist/bench/run.js [--rounds 4] [--duration 1500] [--quick] [--soak] [--full]
  *                          [--servers floor,tspdk,kong-pdk,tspdk-js] [--skip-bodies] [--skip-dump] [--skip-workers]
- *                          [--workers-rounds 3] [--iterations 160]
+ *                          [--workers-rounds 3] [--iterations 160] [--skip-redis]
  *
  * @module
  */
@@ -21,6 +21,7 @@ import { EXIT, HELLO, body, calls, formatBytes, type Scenario } from './scenario
 import { kongPdkPluginsDir } from './kong-pdk-plugins.ts';
 import { KONG_PDK_BIN, ROOT, kongPdkAvailable, pinServers, type ServerName } from './servers.ts';
 import { runWorkersBench, workersOptions, type WorkersBenchResult } from './workers.ts';
+import { runRateLimitRedisBench, type RateLimitRedisResult } from './rate-limit-redis.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -36,6 +37,7 @@ const { values: flags } = parseArgs({
     'skip-bodies': { type: 'boolean', default: false },
     'skip-dump': { type: 'boolean', default: false },
     'skip-workers': { type: 'boolean', default: false },
+    'skip-redis': { type: 'boolean', default: false },
     'workers-rounds': { type: 'string', default: '3' },
     iterations: { type: 'string', default: '160' },
     pin: { type: 'boolean', default: false },
@@ -218,6 +220,13 @@ if (!flags['skip-workers'] && pinning !== undefined) {
   workers = await runWorkersBench(options, log);
 }
 
+// Rate limit counted in Redis vs in the server (issue 19); skipped with a note without redis-server.
+let rateLimitRedis: RateLimitRedisResult | undefined;
+if (!flags['skip-redis']) {
+  log(`\nRate limit, policy redis vs local: examples/rate-limit.ts at c=64, ${rounds} round(s), a redis-server on this machine`);
+  rateLimitRedis = await runRateLimitRedisBench(rounds, load, log);
+}
+
 let soak: Record<string, unknown> | undefined;
 if (flags.soak) {
   const total = Number(flags['soak-events']);
@@ -229,7 +238,7 @@ if (flags.soak) {
   log(`  RSS after 100k: ${fmt(result.rssAt100k / 2 ** 20, 1)} MB, after ${result.events}: ${fmt(result.rssAtEnd / 2 ** 20, 1)} MB (×${fmt(result.rssAtEnd / result.rssAt100k, 3)})`);
 }
 
-const out = { machine, pinned: pinning ?? null, rounds, load, servers, raw, summary, ratios, bodies, inProcessBodyDecode: inProcess, dumpMs: dump, workers, soak };
+const out = { machine, pinned: pinning ?? null, rounds, load, servers, raw, summary, ratios, bodies, inProcessBodyDecode: inProcess, dumpMs: dump, workers, rateLimitRedis, soak };
 const dir = join(ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const stamp = machine.date.replace(/[:.]/g, '-');

@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto';
 export interface Scenario {
   readonly name: string;
   /** The plugin to start (`hello`, or `calls` or `hmac` configured by `config`). */
-  readonly plugin: 'hello' | 'calls' | 'hmac';
+  readonly plugin: 'hello' | 'calls' | 'hmac' | 'rate-limit-ts';
   readonly config: Readonly<Record<string, unknown>>;
   /** The PDK calls the event must make, method and arguments. */
   readonly expected: readonly (readonly [string, readonly unknown[]])[];
@@ -79,4 +79,23 @@ export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${n / (1024 * 1024)} MB`;
   if (n >= 1024) return `${n / 1024} KB`;
   return `${n} B`;
+}
+
+/**
+ * examples/rate-limit.ts counting every event per client IP, headers hidden
+ * (so that the PDK calls are the same for every event), with a limit no
+ * event reaches: `policy` local (tspdk/shared in the server) or redis
+ * (`redis` gives host and port).
+ */
+export function rateLimit(policy: 'local' | 'redis', redis?: { host: string; port: number }): Scenario {
+  const config = { limit: 1_000_000_000, limit_by: 'ip', hide_client_headers: true, policy, ...(redis === undefined ? {} : { redis }) };
+  return {
+    name: `rate-limit ${policy}`,
+    plugin: 'rate-limit-ts',
+    config,
+    expected: [
+      ['kong.client.get_forwarded_ip', []],
+      ['kong.request.get_start_time', []],
+    ],
+  };
 }

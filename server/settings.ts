@@ -57,6 +57,14 @@ export interface ServerSettings {
    * no check, calls go to Kong as they are.
    */
   readonly kongVersion?: string;
+  /**
+   * `--shared-store`: where `tspdk/shared` keeps its keys. `local` (the
+   * default): in this process, or in the primary with several workers.
+   * A `redis://` or `rediss://` URL: in that Redis, which every worker
+   * reaches on its own connection, so that every plugin server pointed at it
+   * (every Kong node) shares the keys (docs/shared.md).
+   */
+  readonly sharedStore: string;
 }
 
 /** The formats of the server's log. */
@@ -78,6 +86,7 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   watchParent: true,
   workers: 1,
   logFormat: 'json',
+  sharedStore: 'local',
 });
 
 /** What `kongVersion` takes, as messages say it. */
@@ -109,6 +118,7 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   workers: [(value) => isInteger(value, 1, MAX_WORKERS), `a number of workers from 1 to ${MAX_WORKERS}`],
   logFormat: [(value) => (LOG_FORMATS as readonly unknown[]).includes(value), 'json or pretty'],
   kongVersion: [isKongVersionText, KONG_VERSION_EXPECTED],
+  sharedStore: [(value) => value === 'local' || (typeof value === 'string' && /^rediss?:\/\//.test(value)), 'local, or a redis:// or rediss:// URL'],
 };
 
 /**
@@ -122,7 +132,11 @@ export function serverSettings(given: Partial<ServerSettings> = {}): ServerSetti
   for (const [name, [accepts, expected]] of Object.entries(CHECKS)) {
     const value = (given as Record<string, unknown>)[name];
     if (value === undefined) continue;
-    if (!accepts(value)) throw new TypeError(`the server setting ${name} must be ${expected}; got ${describe(value)}`);
+    if (!accepts(value)) {
+      // A store URL may hold a password: never echo it.
+      const got = name === 'sharedStore' ? (typeof value === 'string' ? 'another string' : typeof value) : describe(value);
+      throw new TypeError(`the server setting ${name} must be ${expected}; got ${got}`);
+    }
     settings[name] = value;
   }
   return Object.freeze(settings as unknown as ServerSettings);

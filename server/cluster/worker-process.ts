@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { installCrashGuards, manageProcess } from '../process/lifecycle.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { setSharedTransport } from '../shared/transport.ts';
+import { useServerSharedStore } from '../shared/redis-pool.ts';
 import type { RunningServer } from '../start.ts';
 import { isControlMessage, type WorkerMessage } from './messages.ts';
 import type { WorkerIdentity } from './role.ts';
@@ -44,8 +45,9 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
     logger.fatal({ err: error }, 'the worker cannot start');
     process.exit(1);
   }
-  // tspdk/shared: one store, in the primary, for every worker.
-  setSharedTransport(node.sharedTransport);
+  // tspdk/shared: one store for every worker: in the primary, or the Redis of
+  // --shared-store, which each worker reaches directly (no hop through the primary).
+  if (!useServerSharedStore(settings.sharedStore, logger, setSharedTransport)) setSharedTransport(node.sharedTransport);
   process.on('message', (message: unknown, handle: unknown) => {
     if (isControlMessage(message) && message.t === 'conn') {
       if (handle instanceof Socket) node.accept(handle);

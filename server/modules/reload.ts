@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { diffSchemas, diffToText } from '../../schema/diff.ts';
 import { describeFailure, loadPlugins, type LoadResult } from './loader.ts';
 import type { PluginServer } from '../rpc/plugin-server.ts';
+import { retireRedisConnections } from '../shared/redis-pool.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 
 /** Options of a {@link Reloader}. */
@@ -169,6 +170,8 @@ export class Reloader {
     }
     const plugins = baseline.map((plugin) => plugin.name);
     logger.info({ generation, plugins, instances }, 'reloaded');
+    // Redis connections of tspdk/shared: made again on next use, so settings the new code dropped close.
+    void retireRedisConnections();
     return { reloaded: true, generation, plugins, instances };
   }
 }

@@ -18,6 +18,7 @@ import {
   type ServerSettings,
 } from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
+import { redisSettingsFromUrl } from '../shared/redis-settings.ts';
 
 /**
  * The shared server options as commander parses them (named after the flags,
@@ -38,6 +39,8 @@ export interface ServerCliOptions {
   readonly logFormat: LogFormat;
   /** The Kong version PDK calls are checked against; unset: no check. */
   readonly kongVersion?: string;
+  /** `local`, or the Redis URL of `tspdk/shared`. */
+  readonly sharedStore: string;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -53,6 +56,7 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'workers',
   'log-format',
   'kong-version',
+  'shared-store',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -68,6 +72,17 @@ export function workerCount(value: string): number {
 /** Parses `--kong-version`: `x.y`, `x.y.z` (2.3 or later) or `master`, kept as written. */
 export function kongVersionText(value: string): string {
   if (!isKongVersionText(value)) throw new InvalidArgumentError(`expected ${KONG_VERSION_EXPECTED}`);
+  return value;
+}
+
+/** Parses `--shared-store`: `local`, or a Redis URL checked in full (its password never shown). */
+function sharedStoreOption(value: string): string {
+  if (value === 'local') return value;
+  try {
+    redisSettingsFromUrl(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
   return value;
 }
 
@@ -96,6 +111,8 @@ const DEFAULTS = DEFAULT_SERVER_SETTINGS;
 /** Adds the shared server options to `command`. */
 export function addServerOptions(command: Command): Command {
   return command
+    // commander quotes a refused argument: a --shared-store URL may hold a password.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:@/\s']*:)[^@\s']*@/gi, '$1***@')) })
     .addOption(new Option('--log-level <level>', 'log level of the JSON lines on stderr').choices(LOG_LEVELS).default('info'))
     .option('--event-timeout <ms>', 'longest a phase may keep Kong waiting before it fails', positiveInteger, DEFAULTS.eventTimeoutMs)
     .option('--max-message-size <bytes>', 'largest message accepted from Kong', positiveInteger, DEFAULTS.maxMessageBytes)
@@ -114,7 +131,12 @@ export function addServerOptions(command: Command): Command {
     .addOption(
       new Option('--log-format <format>', 'log lines on stderr: pino JSON (for Kong) or pretty, coloured lines for people').choices(LOG_FORMATS).default(DEFAULTS.logFormat),
     )
-    .option('--kong-version <x.y[.z]|master>', 'the Kong this server runs under: PDK calls it lacks reject at once with PDK_UNAVAILABLE (default: no check)', kongVersionText);
+    .option('--kong-version <x.y[.z]|master>', 'the Kong this server runs under: PDK calls it lacks reject at once with PDK_UNAVAILABLE (default: no check)', kongVersionText)
+    .addOption(
+      new Option('--shared-store <local|url>', 'where tspdk/shared keeps its keys: local (this server), or redis://[user:password@]host[:port][/db][?prefix=…] or rediss://… (shared by every server using it)')
+        .argParser(sharedStoreOption)
+        .default(DEFAULTS.sharedStore),
+    );
 }
 
 /**
@@ -134,6 +156,7 @@ export function settingsFromCommandLine(options: ServerCliOptions): ServerSettin
     workers: options.workers,
     logFormat: options.logFormat,
     kongVersion: options.kongVersion,
+    sharedStore: options.sharedStore,
   });
 }
 

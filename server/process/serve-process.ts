@@ -13,6 +13,8 @@ import { toServerSettings, type ServerCliOptions } from './options.ts';
 import type { ServerSettings } from '../settings.ts';
 import { startWithSettings, type RunningServer } from '../start.ts';
 import { announceKongVersion } from '../rpc/kong-version.ts';
+import { useServerSharedStore } from '../shared/redis-pool.ts';
+import { setSharedTransport } from '../shared/transport.ts';
 
 /** What {@link serveOrExit} needs besides the settings. */
 export interface ServeRequest {
@@ -63,6 +65,7 @@ export async function serveOrExit(request: ServeRequest, options: ServerCliOptio
 /** One process serves: the plugin server and the process management, here. */
 async function serveSingle(request: ServeRequest, settings: ServerSettings): Promise<RunningServer> {
   const { plugins, sockets, logger } = request;
+  useServerSharedStore(settings.sharedStore, logger, setSharedTransport);
   let running: RunningServer;
   try {
     running = await startWithSettings({ plugins, sockets, logger }, settings);

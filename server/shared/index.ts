@@ -10,10 +10,12 @@
  *
  * **Scope.** One store per plugin server: with one worker (the default) it
  * lives in the server process; with `--workers N` it lives in the primary
- * process and every worker sees the same keys. It is never shared across
- * Kong nodes or separate plugin server processes (use Redis or the like for
- * that), and it is lost when the server restarts. Every plugin of a server
- * sees the same keys: prefix yours with the plugin's name.
+ * process and every worker sees the same keys; it is lost when the server
+ * restarts. With `--shared-store redis://…` it lives in that Redis instead,
+ * shared by every plugin server (every Kong node) pointed at it, and
+ * {@link sharedStore} opens a store on a Redis of the plugin's own config.
+ * Every plugin of a server sees the same keys: prefix yours with the
+ * plugin's name.
  *
  * **Cost.** With one worker an operation is a map access and a promise,
  * about 1 µs. With N workers it is one IPC round trip to the primary, about
@@ -38,10 +40,13 @@ import {
   type SharedRequest,
   type SharedValue,
 } from './store.ts';
-import { sharedTransport } from './transport.ts';
+import { sharedTransport, type SharedTransport } from './transport.ts';
+import { redisTransport } from './redis-pool.ts';
+import { checkPrefix, redisSettingsFromConfig, redisSettingsFromUrl, RedisSettingsError, type RedisConfig } from './redis-settings.ts';
 
 export { SharedErrorCodes, MAX_KEY_BYTES, MAX_STRING_BYTES, MAX_TTL_MS, DEFAULT_MAX_KEYS } from './store.ts';
 export type { SharedErrorCode, SharedValue } from './store.ts';
+export { DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, type RedisConfig } from './redis-settings.ts';
 
 /** An operation of `tspdk/shared` failed; see {@link SharedErrorCodes} for the codes. */
 export class SharedStoreError extends Error {
@@ -112,12 +117,12 @@ const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(SharedErrorCodes)
  * Checks `request`, sends it, and gives the result's value once `accept`
  * recognises it. Everything that goes wrong is a {@link SharedStoreError}.
  */
-async function send<T>(method: string, request: SharedRequest, accept: (value: unknown) => value is T): Promise<T> {
+async function send<T>(transport: () => SharedTransport, method: string, request: SharedRequest, accept: (value: unknown) => value is T): Promise<T> {
   const checked = checkRequest(request);
   if (!checked.ok) throw new SharedStoreError(checked.code, `shared.${method}: ${checked.message}`);
   let result: unknown;
   try {
-    result = await sharedTransport()(request);
+    result = await transport()(request);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new SharedStoreError(SharedErrorCodes.Unavailable, `shared.${method}: the shared store is unavailable: ${reason}`, { cause: error });
@@ -138,15 +143,41 @@ const isBoolean = (value: unknown): value is boolean => typeof value === 'boolea
 const isNull = (value: unknown): value is null => value === null;
 const isValueOrNull = (value: unknown): value is SharedValue | null => value === null || isBoolean(value) || isNumber(value) || typeof value === 'string';
 
+/** The operations of a store, each request going through the transport `transport()` gives at that moment. */
+function storeApi(transport: () => SharedTransport): SharedStoreApi {
+  return Object.freeze({
+    async incr(key: string, by = 1, options?: SharedWriteOptions): Promise<number> {
+      return await send(transport, 'incr', { op: 'incr', key, by, ...ttlOf('incr', options) }, isNumber);
+    },
+    async get(key: string): Promise<SharedValue | undefined> {
+      return (await send(transport, 'get', { op: 'get', key }, isValueOrNull)) ?? undefined;
+    },
+    async set(key: string, value: SharedValue, options?: SharedWriteOptions): Promise<void> {
+      await send(transport, 'set', { op: 'set', key, value, ...ttlOf('set', options) }, isNull);
+    },
+    async delete(key: string): Promise<boolean> {
+      return await send(transport, 'delete', { op: 'delete', key }, isBoolean);
+    },
+    async compareAndSet(key: string, expected: SharedValue | undefined, next: SharedValue, options?: SharedWriteOptions): Promise<boolean> {
+      if (expected === null) {
+        throw new SharedStoreError(SharedErrorCodes.BadArgument, 'shared.compareAndSet: expected must be a value, or undefined for "missing"');
+      }
+      const request: SharedRequest = { op: 'cas', key, expected: expected ?? null, next, ...ttlOf('compareAndSet', options) };
+      return await send(transport, 'compareAndSet', request, isBoolean);
+    },
+  });
+}
+
 /**
  * The shared store of this plugin server.
  *
- * One object rather than a `sharedStore()` factory: there is exactly one
- * store per server (per primary with N workers), so a factory would promise
- * an isolation it cannot give; and the object holds no state of its own,
+ * One object rather than a factory: there is exactly one server-wide store
+ * (in process, in the primary with N workers, or the Redis of
+ * `--shared-store redis://…`), and the object holds no state of its own,
  * looking its transport up on each call, so it can be imported at module
- * level and works whether a worker installed its IPC transport before or
- * after the plugin was loaded. Keys are namespaced by prefix.
+ * level and works whether a worker installed its transport before or after
+ * the plugin was loaded. Keys are namespaced by prefix. A store of the
+ * plugin's own choosing (its own Redis) is {@link sharedStore}.
  *
  * @example
  * // Fixed-window rate limiting, the same count in every worker:
@@ -158,24 +189,54 @@ const isValueOrNull = (value: unknown): value is SharedValue | null => value ===
  * // Do something once per server, whichever worker gets there first:
  * if (await shared.compareAndSet('my-plugin:warmed', undefined, true)) await warmUp();
  */
-export const shared: SharedStoreApi = Object.freeze({
-  async incr(key: string, by = 1, options?: SharedWriteOptions): Promise<number> {
-    return await send('incr', { op: 'incr', key, by, ...ttlOf('incr', options) }, isNumber);
-  },
-  async get(key: string): Promise<SharedValue | undefined> {
-    return (await send('get', { op: 'get', key }, isValueOrNull)) ?? undefined;
-  },
-  async set(key: string, value: SharedValue, options?: SharedWriteOptions): Promise<void> {
-    await send('set', { op: 'set', key, value, ...ttlOf('set', options) }, isNull);
-  },
-  async delete(key: string): Promise<boolean> {
-    return await send('delete', { op: 'delete', key }, isBoolean);
-  },
-  async compareAndSet(key: string, expected: SharedValue | undefined, next: SharedValue, options?: SharedWriteOptions): Promise<boolean> {
-    if (expected === null) {
-      throw new SharedStoreError(SharedErrorCodes.BadArgument, 'shared.compareAndSet: expected must be a value, or undefined for "missing"');
-    }
-    const request: SharedRequest = { op: 'cas', key, expected: expected ?? null, next, ...ttlOf('compareAndSet', options) };
-    return await send('compareAndSet', request, isBoolean);
-  },
-});
+export const shared: SharedStoreApi = storeApi(sharedTransport);
+
+/** Options of {@link sharedStore}. */
+export interface SharedStoreOptions {
+  /**
+   * The Redis to use: a record with the field names of Kong's rate-limiting
+   * plugin (`config.redis`: `host`, `port`, `username`, `password`,
+   * `database`, `ssl`, `ssl_verify`, `server_name`, `timeout` in ms), or a
+   * URL (`redis://user:password@host:6379/0`, `rediss://…` for TLS).
+   */
+  redis: RedisConfig | string;
+  /** Prepended to every key in Redis (default `tspdk:`), so that servers and plugins can share one Redis. */
+  prefix?: string;
+}
+
+/**
+ * A store on a Redis of the plugin's choosing, typically from its own config
+ * (as Kong's rate-limiting plugin carries `config.redis`): same API and
+ * semantics as {@link shared}, but the keys live in that Redis, so every
+ * plugin server (every Kong node) that uses it sees the same keys.
+ *
+ * Cheap to call: the connection is shared by every store with the same
+ * settings in the process (the prefix aside), made on first use, and made
+ * again after a failure. Still, keep the store for the life of the plugin
+ * instance rather than making one per request.
+ *
+ * Failures: an operation settles within `timeout`; when Redis cannot be
+ * reached, does not answer in time, refuses the credentials or is a
+ * read-only replica it rejects with `SHARED_UNAVAILABLE`, and when Redis is
+ * full (`maxmemory`, `noeviction`) with `SHARED_FULL` (docs/shared.md).
+ *
+ * @example
+ * const store = sharedStore({ redis: this.redis, prefix: 'my-plugin:' });
+ * const count = await store.incr(`${ip}:${windowStart}`, 1, { ttlMs: 60_000 });
+ *
+ * @throws {@link SharedStoreError} `SHARED_BAD_ARGUMENT` naming the setting
+ *   that is not acceptable (never showing the password).
+ */
+export function sharedStore(options: SharedStoreOptions): SharedStoreApi {
+  if (typeof options !== 'object' || options === null) throw new SharedStoreError(SharedErrorCodes.BadArgument, 'sharedStore: options must be an object with redis');
+  const { redis, prefix } = options;
+  let transport: SharedTransport;
+  try {
+    const base = typeof redis === 'string' ? redisSettingsFromUrl(redis) : redisSettingsFromConfig(redis, prefix);
+    transport = redisTransport(typeof redis === 'string' && prefix !== undefined ? { ...base, prefix: checkPrefix(prefix) } : base);
+  } catch (error) {
+    if (error instanceof RedisSettingsError) throw new SharedStoreError(SharedErrorCodes.BadArgument, `sharedStore: ${error.message}`);
+    throw error;
+  }
+  return storeApi(() => transport);
+}

@@ -44,6 +44,7 @@ describe('server settings', () => {
       [{ watchParent: null }, /watchParent must be true or false; got null/],
       [{ workers: 65 }, /workers must be a number of workers from 1 to 64; got 65/],
       [{ logFormat: 'yaml' }, /logFormat must be json or pretty; got "yaml"/],
+      [{ sharedStore: 'memcached://u:secret@h' }, /sharedStore must be local, or a redis:\/\/ or rediss:\/\/ URL; got another string$/],
     ];
     for (const [given, message] of cases) assert.throws(() => serverSettings(given), message);
   });
@@ -52,6 +53,7 @@ describe('server settings', () => {
     assert.deepEqual(settingsFromCommandLine(parse([])), DEFAULT_SERVER_SETTINGS);
     const args = ['--event-timeout', '1000', '--max-message-size', '2048', '--socket-mode', '600', '--allow-insecure-socket-dir'];
     args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3', '--log-format', 'pretty');
+    args.push('--shared-store', 'rediss://u:p%40ss@redis.internal:6380/2?prefix=eu:');
     assert.deepEqual(settingsFromCommandLine(parse(args)), {
       eventTimeoutMs: 1000,
       maxMessageBytes: 2048,
@@ -62,7 +64,25 @@ describe('server settings', () => {
       announcePid: false,
       workers: 3,
       logFormat: 'pretty',
+      sharedStore: 'rediss://u:p%40ss@redis.internal:6380/2?prefix=eu:',
     });
+  });
+
+  it('--shared-store takes local or a Redis URL, and its errors never show the password', () => {
+    assert.equal(settingsFromCommandLine(parse(['--shared-store', 'local'])).sharedStore, 'local');
+    const bad: Array<[string, RegExp]> = [
+      ['redis://u:hunter2@host/not-a-db', /"redis:\/\/u:\*\*\*@host\/not-a-db": the path must be a database number/],
+      ['redis://u:hunter2@host?ttl=5', /unknown parameter "ttl"/],
+      ['http://u:hunter2@host', /the scheme must be redis:\/\/ or rediss:\/\//],
+      ['redis://u:hunter2@host:99999', /is not a URL/],
+    ];
+    for (const [url, reason] of bad) {
+      let written = '';
+      const command = addServerOptions(new Command('t').exitOverride()).configureOutput({ writeErr: (text) => (written += text) });
+      assert.throws(() => command.parse(['node', 't', '--shared-store', url]), /shared-store/);
+      assert.match(written, reason);
+      assert.ok(!written.includes('hunter2'), written);
+    }
   });
 
   it('are taken in either form by serveOrExit: parsed options or settings', () => {

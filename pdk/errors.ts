@@ -14,6 +14,13 @@ export const ErrorCodes = {
   EventEnded: 'PDK_EVENT_ENDED',
   /** A value that Kong sent does not have the shape the binding expects. */
   BadResult: 'PDK_BAD_RESULT',
+  /**
+   * Kong never answered the call (it sends no Step after a Lua error on its
+   * side: a call in the wrong phase, a bad argument); the event was given up.
+   */
+  EventAbandoned: 'PDK_EVENT_ABANDONED',
+  /** Kong's answer breaks the server's decoding limits (`--max-map-entries` and the like); it was not decoded. */
+  ResultTooLarge: 'PDK_RESULT_TOO_LARGE',
 } as const;
 
 /** One of {@link ErrorCodes}. */

@@ -18,6 +18,7 @@ import { ErrorCodes, PdkError } from '../../pdk/errors.ts';
 import { Kong } from '../../pdk/kong.ts';
 import type { Instance } from './instance.ts';
 import { FAIL_CLOSED_PHASES, type Phase, type PhaseMethod } from '../../plugin/phases.ts';
+import { describeFailure } from '../../pdk/failure.ts';
 
 /** Where an answer to Kong goes: the connection that carried Kong's request. */
 export interface Replier {
@@ -95,23 +96,27 @@ export class Event implements Bridge {
     return this.#ended;
   }
 
-  /** Runs the phase method; its result or failure drives the rest. */
+  /**
+   * Runs the phase method; its result or failure drives the rest. Never
+   * throws, whatever the method returns or throws: a thenable is followed
+   * through its `then` (which may itself throw, or call back more than once),
+   * anything else counts as returned.
+   */
   run(method: PhaseMethod): void {
-    let result: unknown;
     try {
-      result = method.call(this.instance.object, new Kong(this));
+      const result: unknown = method.call(this.instance.object, new Kong(this));
+      if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
+        const then: unknown = (result as { then?: unknown }).then;
+        if (typeof then === 'function') {
+          Reflect.apply(then, result, [() => this.#handlerReturned(), (error: unknown) => this.#handlerFailed(error)]);
+          return;
+        }
+      }
     } catch (error) {
       this.#handlerFailed(error);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(
-        () => this.#handlerReturned(),
-        (error: unknown) => this.#handlerFailed(error),
-      );
-    } else {
-      this.#handlerReturned();
-    }
+    this.#handlerReturned();
   }
 
   /** Ends the event as failed without running the phase (bad config, missing phase). */
@@ -166,9 +171,29 @@ export class Event implements Bridge {
     return true;
   }
 
-  /** Kong will never send the Step this event waits for: forget it. */
-  abandon(): void {
+  /**
+   * Kong will never send the Step this event waits for: the PDK call that is
+   * out rejects with a {@link PdkError} of code `PDK_EVENT_ABANDONED` (so the
+   * plugin's `catch` and `finally` run), calls queued behind it with
+   * `PDK_EVENT_ENDED`, and the event is forgotten. `waitedMs` is how long
+   * Kong has been silent.
+   */
+  abandon(waitedMs: number): void {
+    const pending = this.#pending;
+    const queued = this.#queue;
     this.#end();
+    if (pending === undefined) return;
+    pending.reject(
+      new PdkError(
+        ErrorCodes.EventAbandoned,
+        pending.method,
+        `Kong sent no answer in ${Math.round(waitedMs)} ms, most likely because the call raised a Lua error on Kong's side ` +
+          "(a call in the wrong phase, a bad argument): see Kong's error.log",
+      ),
+    );
+    for (const call of queued ?? []) {
+      call.reject(new PdkError(ErrorCodes.EventEnded, call.method, `the ${this.phase} event has ended: Kong never answered ${pending.method}`));
+    }
   }
 
   /** The phase method has kept Kong waiting too long: fail the event. */
@@ -206,7 +231,7 @@ export class Event implements Bridge {
           ? replier.replyStep(this.#msgid, this.id, call.method, args)
           : replier.reply(this.#msgid, null, { EventId: this.id, Data: { Method: call.method, Args: args } });
     } catch (error) {
-      call.reject(new PdkError(ErrorCodes.BadArgument, call.method, `an argument cannot be sent to Kong: ${(error as Error).message}`));
+      call.reject(new PdkError(ErrorCodes.BadArgument, call.method, `an argument cannot be sent to Kong: ${describeFailure(error)}`));
       this.#next();
       return;
     }
@@ -230,9 +255,13 @@ export class Event implements Bridge {
     this.#handlerDone = true;
     if (this.#ended || this.#failing) return;
     this.#failing = true;
-    this.#host.failed(this, error);
+    try {
+      this.#host.failed(this, error);
+    } catch {
+      // The host's log must not keep the event from ending.
+    }
     const closed = FAIL_CLOSED_PHASES.has(this.phase) && !this.instance.plugin.failOpen;
-    const text = `[tspdk] plugin ${this.instance.plugin.name} failed in ${this.phase}${closed ? ', request ends with 500' : ''}: ${describe(error)}`;
+    const text = `[tspdk] plugin ${this.instance.plugin.name} failed in ${this.phase}${closed ? ', request ends with 500' : ''}: ${describeFailure(error)}`;
     const afterLog = (): void => {
       if (this.#ended) return;
       if (closed) this.#submit({ method: 'kong.response.error', args: [500], shape: undefined, exit: true, resolve: ignore, reject: ignore });
@@ -271,7 +300,3 @@ function settleShaped(call: Call, raw: unknown): void {
   call.resolve(value);
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}

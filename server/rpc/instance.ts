@@ -5,6 +5,7 @@
  * @module
  */
 import { MESSAGES } from '../../schema/validate.ts';
+import { describeFailure } from '../../pdk/failure.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import type { Phase, PhaseMethod } from '../../plugin/phases.ts';
 
@@ -75,14 +76,28 @@ export function createInstance(
   try {
     object = new plugin.pluginClass();
   } catch (error) {
-    object = Object.create(plugin.pluginClass.prototype as object) as object;
-    problems.push(`the plugin's constructor threw: ${error instanceof Error ? error.message : String(error)}`);
+    object = bareObject(plugin);
+    problems.push(`the plugin's constructor threw: ${describeFailure(error)}`);
   }
-  for (const key of Object.keys(applied.values)) {
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
-    Object.defineProperty(object, key, { value: applied.values[key], writable: true, enumerable: true, configurable: true });
+  try {
+    for (const key of Object.keys(applied.values)) {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+      Object.defineProperty(object, key, { value: applied.values[key], writable: true, enumerable: true, configurable: true });
+    }
+  } catch (error) {
+    // A frozen object, or a Proxy the constructor returned.
+    problems.push(`the plugin object does not take its config fields: ${describeFailure(error)}`);
   }
   return { id, plugin, object, config: applied.values, problems, warnings, startTime, configJson };
+}
+
+/** An object of the plugin's class made without running its constructor (which threw), or a plain one. */
+function bareObject(plugin: PluginDefinition): object {
+  try {
+    return Object.create(plugin.pluginClass.prototype as object) as object;
+  } catch {
+    return Object.create(null) as object;
+  }
 }
 
 /** The phase method of an instance, or `undefined` when its class has none. */

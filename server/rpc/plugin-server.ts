@@ -14,6 +14,7 @@ import { createInstance, phaseMethod, type Instance } from './instance.ts';
 import { isPhase, type Phase } from '../../plugin/phases.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { RpcLog, redactProblems } from './redact.ts';
+import { describeFailure, failureDetails } from '../../pdk/failure.ts';
 import * as envelope from '../wire/envelope.ts';
 
 // A module-local binding, which V8 folds into the code (see wire/envelope.ts).
@@ -171,8 +172,8 @@ export class PluginServer implements EventHost {
   }
 
   #internalError(replier: Replier, msgid: number, method: string, error: unknown): void {
-    const message = error instanceof RpcError ? error.message : `internal error in ${method}: ${(error as Error).message}`;
-    if (!(error instanceof RpcError)) this.#logger.error({ err: error, method }, 'rpc failed');
+    const message = error instanceof RpcError ? error.message : `internal error in ${method}: ${describeFailure(error)}`;
+    if (!(error instanceof RpcError)) this.#logger.error({ err: failureDetails(error), method }, 'rpc failed');
     replier.reply(msgid, message, null);
   }
 
@@ -189,21 +190,34 @@ export class PluginServer implements EventHost {
     };
   }
 
-  /** Fails events that kept Kong waiting too long and forgets abandoned ones. */
+  /**
+   * Fails events that kept Kong waiting too long and forgets abandoned ones.
+   * Each kind is logged once per sweep with its count, not once per event:
+   * Kong going away can leave thousands behind at once.
+   */
   sweep(now: number): void {
+    let expired: SweepReport | undefined;
+    let abandoned: SweepReport | undefined;
     for (const event of this.#events.values()) {
       const age = now - event.since;
       if (event.kongWaiting) {
         if (age > this.#eventTimeoutMs) {
-          event.expire(new Error(`the ${event.phase} phase did not answer within ${this.#eventTimeoutMs} ms`));
+          expired = report(expired, event);
+          event.expire(timeoutError(`the ${event.phase} phase did not answer within ${this.#eventTimeoutMs} ms`));
         }
       } else if (age > this.#abandonAfterMs) {
-        this.#logger.warn(
-          { plugin: event.instance.plugin.name, phase: event.phase, eventId: event.id },
-          'Kong sent no step for this event; forgetting it',
-        );
-        event.abandon();
+        abandoned = report(abandoned, event);
+        event.abandon(age);
       }
+    }
+    if (expired !== undefined) {
+      this.#logger.error({ ...expired, timeoutMs: this.#eventTimeoutMs }, 'phases did not answer in time; their events failed');
+    }
+    if (abandoned !== undefined) {
+      this.#logger.warn(
+        { ...abandoned, afterMs: this.#abandonAfterMs },
+        "Kong sent no step for these events (most likely a Lua error on Kong's side, see its error.log); their pending PDK calls were rejected and the events forgotten",
+      );
     }
   }
 
@@ -214,8 +228,10 @@ export class PluginServer implements EventHost {
   }
 
   failed(event: Event, error: unknown): void {
+    // Timeouts are logged by the sweep, once for all. (Not `instanceof`: a Proxy's trap could throw.)
+    if (timeouts.has(error as object)) return;
     this.#logger.error(
-      { err: error, plugin: event.instance.plugin.name, phase: event.phase, instanceId: event.instance.id, eventId: event.id },
+      { err: failureDetails(error), plugin: event.instance.plugin.name, phase: event.phase, instanceId: event.instance.id, eventId: event.id },
       'plugin phase failed',
     );
   }
@@ -382,14 +398,16 @@ export class PluginServer implements EventHost {
     const event = new Event(this.#eventIds.next(), instance, phase, this, replier, msgid, performance.now());
     this.#events.set(event.id, event);
     this.#eventsStarted++;
-    const method = phaseMethod(instance, phase);
-    if (instance.problems.length > 0) {
-      event.refuse(new Error(`invalid config: ${instance.problems.join('; ')}`));
-    } else if (method === undefined) {
-      event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
-    } else {
-      event.run(method);
+    if (instance.problems.length > 0) return event.refuse(new Error(`invalid config: ${instance.problems.join('; ')}`));
+    let method: ReturnType<typeof phaseMethod>;
+    try {
+      // A getter or a Proxy may stand where the method is: its failure is the phase's.
+      method = phaseMethod(instance, phase);
+    } catch (error) {
+      return event.refuse(error);
     }
+    if (method === undefined) event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
+    else event.run(method);
   }
 
   #step(replier: Replier, msgid: number, arg: unknown, failed: boolean): void {
@@ -419,4 +437,31 @@ function describeValue(value: unknown): string {
 
 function instanceStatus(instance: Instance): Record<string, unknown> {
   return { Name: instance.plugin.name, Id: instance.id, Config: instance.config, StartTime: instance.startTime };
+}
+
+/** Failures of phases that kept Kong waiting past the event timeout (logged by the sweep, not per event). */
+const timeouts = new WeakSet<object>();
+
+function timeoutError(message: string): Error {
+  const error = new Error(message);
+  timeouts.add(error);
+  return error;
+}
+
+/** What one sweep logs about one kind of event: how many, and which plugins and phases. */
+interface SweepReport {
+  count: number;
+  /** Events per `plugin/phase`. */
+  readonly phases: Record<string, number>;
+  /** The first few events, for looking them up in Kong's log. */
+  readonly eventIds: number[];
+}
+
+function report(current: SweepReport | undefined, event: Event): SweepReport {
+  const into = current ?? { count: 0, phases: {}, eventIds: [] };
+  into.count++;
+  const key = `${event.instance.plugin.name}/${event.phase}`;
+  into.phases[key] = (into.phases[key] ?? 0) + 1;
+  if (into.eventIds.length < 5) into.eventIds.push(event.id);
+  return into;
 }

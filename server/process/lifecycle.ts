@@ -6,6 +6,7 @@
  * @module
  */
 import type { Logger } from 'pino';
+import { failureDetails } from '../../pdk/failure.ts';
 
 /** Options of {@link manageProcess}. */
 interface LifecycleOptions {
@@ -44,11 +45,14 @@ const initialParent = process.ppid;
 export function installCrashGuards(logger: Logger): void {
   if (guardsInstalled) return;
   guardsInstalled = true;
+  // What a plugin throws can be anything (a Proxy whose traps throw): only
+  // its description reaches the logger, as a handler that throws here would
+  // end the process.
   process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'unhandled promise rejection (a plugin did not await or catch a promise)');
+    logger.error({ err: failureDetails(reason) }, 'unhandled promise rejection (a plugin did not await or catch a promise)');
   });
   process.on('uncaughtException', (error) => {
-    logger.error({ err: error }, 'uncaught exception (thrown outside a phase method)');
+    logger.error({ err: failureDetails(error) }, 'uncaught exception (thrown outside a phase method)');
   });
 }
 

@@ -42,6 +42,33 @@ export interface ServerSettings {
   readonly watchParent: boolean;
   /** `--workers`: worker processes sharing the sockets; 1 serves from this process alone. Default 1. */
   readonly workers: number;
+  /**
+   * `--block-timeout`: how long the event loop may stay blocked (a plugin's
+   * synchronous loop) before the process logs what ran and exits with status
+   * 86, so that Kong (or the primary) starts a new one; 0 turns the watchdog
+   * off. Default 10,000 (see docs/reliability.md for the choice).
+   */
+  readonly blockTimeoutMs: number;
+  /** `--max-live-events`: events running at once; events beyond fail closed at once. Default 100,000. */
+  readonly maxLiveEvents: number;
+  /** `--max-map-entries`: map entries (all maps together) in one message from Kong. Default 16,384. */
+  readonly maxMapEntries: number;
+  /** `--max-array-entries`: array elements (all arrays together) in one message from Kong. Default 262,144. */
+  readonly maxArrayEntries: number;
+  /** `--max-nesting`: how deeply maps and arrays may nest in one message from Kong, the envelope included. Default 1,024. */
+  readonly maxNesting: number;
+  /**
+   * `--redact-headers`: header names (lower case) whose values are kept out
+   * of the log, besides the built-in credential headers (`authorization`,
+   * `cookie`, `apikey`, …). Default none.
+   */
+  readonly redactHeaders: readonly string[];
+  /**
+   * `--parent-pid`: the process whose end ends the server, checked before
+   * listening too (a server whose starter is already gone never serves).
+   * Default: the parent process, as seen at start.
+   */
+  readonly parentPid?: number;
 }
 
 /** Most workers one server may have (ids encode the worker in 6 bits). */
@@ -57,6 +84,12 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   shutdownGraceMs: 5000,
   watchParent: true,
   workers: 1,
+  blockTimeoutMs: 10_000,
+  maxLiveEvents: 100_000,
+  maxMapEntries: 16_384,
+  maxArrayEntries: 262_144,
+  maxNesting: 1024,
+  redactHeaders: Object.freeze([]),
 });
 
 /** What each setting accepts, and how to say what was expected. */
@@ -69,6 +102,13 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   shutdownGraceMs: [(value) => isInteger(value, 0), 'an integer of milliseconds >= 0'],
   watchParent: [(value) => typeof value === 'boolean', 'true or false'],
   workers: [(value) => isInteger(value, 1, MAX_WORKERS), `a number of workers from 1 to ${MAX_WORKERS}`],
+  blockTimeoutMs: [(value) => isInteger(value, 0), 'an integer of milliseconds >= 0 (0: no watchdog)'],
+  maxLiveEvents: [(value) => isInteger(value, 1), 'a positive integer'],
+  maxMapEntries: [(value) => isInteger(value, 1), 'a positive integer'],
+  maxArrayEntries: [(value) => isInteger(value, 1), 'a positive integer'],
+  maxNesting: [(value) => isInteger(value, 1), 'a positive integer'],
+  redactHeaders: [(value) => Array.isArray(value) && value.every(isHeaderName), 'a list of lower-case header names'],
+  parentPid: [(value) => isInteger(value, 1), 'a process id'],
 };
 
 /**
@@ -83,9 +123,14 @@ export function serverSettings(given: Partial<ServerSettings> = {}): ServerSetti
     const value = (given as Record<string, unknown>)[name];
     if (value === undefined) continue;
     if (!accepts(value)) throw new TypeError(`the server setting ${name} must be ${expected}; got ${describe(value)}`);
-    settings[name] = value;
+    settings[name] = Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value;
   }
   return Object.freeze(settings as unknown as ServerSettings);
+}
+
+/** A lower-case HTTP header name (an RFC 9110 token). */
+function isHeaderName(value: unknown): boolean {
+  return typeof value === 'string' && /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(value);
 }
 
 function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {

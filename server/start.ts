@@ -27,7 +27,19 @@ export interface ListenOptions extends UnixListenOptions {
  * `shutdownGraceMs`, `watchParent`) are about the process, which
  * `serveOrExit` manages.
  */
-type ServingSettings = Pick<ServerSettings, 'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid'>;
+type ServingSettings = Pick<
+  ServerSettings,
+  | 'eventTimeoutMs'
+  | 'maxMessageBytes'
+  | 'socketMode'
+  | 'allowInsecureSocketDir'
+  | 'announcePid'
+  | 'maxLiveEvents'
+  | 'maxMapEntries'
+  | 'maxArrayEntries'
+  | 'maxNesting'
+  | 'redactHeaders'
+>;
 
 /** What a server serves, besides its settings. */
 interface ServedPlugins {
@@ -80,6 +92,11 @@ function settingsOf(options: StartOptions): ServerSettings {
     socketMode: either(options, 'socketMode', 'mode'),
     allowInsecureSocketDir: either(options, 'allowInsecureSocketDir', 'allowInsecureDirectory'),
     announcePid: options.announcePid,
+    maxLiveEvents: options.maxLiveEvents,
+    maxMapEntries: options.maxMapEntries,
+    maxArrayEntries: options.maxArrayEntries,
+    maxNesting: options.maxNesting,
+    redactHeaders: options.redactHeaders,
   });
 }
 
@@ -93,6 +110,16 @@ function either<K extends keyof StartOptions>(options: StartOptions, name: K, ol
   return value ?? old;
 }
 
+/** What the log says when `--socket-mode` opens what the umask closes (the mode is applied as asked). */
+export function modeWarning(mode: number, umask: number): Record<string, string> {
+  const octal = (bits: number): string => `0${bits.toString(8).padStart(3, '0')}`;
+  return {
+    socketMode: octal(mode),
+    umask: octal(umask),
+    hint: `the socket is created with mode ${octal(mode)} as asked; pass --socket-mode ${(mode & ~umask & 0o777).toString(8).padStart(3, '0')} to keep to the umask`,
+  };
+}
+
 /** {@link StartOptions} but the settings. */
 type ServerSetup = Omit<StartOptions, keyof ServingSettings | 'mode' | 'allowInsecureDirectory'>;
 
@@ -102,9 +129,22 @@ type ServerSetup = Omit<StartOptions, keyof ServingSettings | 'mode' | 'allowIns
  */
 export async function startWithSettings(options: ServerSetup, settings: ServerSettings): Promise<RunningServer> {
   const { logger } = options;
-  const server = new PluginServer(options.plugins, { ...options, eventTimeoutMs: settings.eventTimeoutMs });
+  const server = new PluginServer(options.plugins, {
+    ...options,
+    eventTimeoutMs: settings.eventTimeoutMs,
+    maxLiveEvents: settings.maxLiveEvents,
+    redactHeaders: settings.redactHeaders,
+  });
   const sockets = new Set<Socket>();
-  const connectionOptions = { announcePid: settings.announcePid, pid: options.pid, maxMessageBytes: settings.maxMessageBytes, readInPlace: options.readInPlace };
+  const connectionOptions = {
+    announcePid: settings.announcePid,
+    pid: options.pid,
+    maxMessageBytes: settings.maxMessageBytes,
+    maxMapEntries: settings.maxMapEntries,
+    maxArrayEntries: settings.maxArrayEntries,
+    maxNesting: settings.maxNesting,
+    readInPlace: options.readInPlace,
+  };
   const accept = (accepted: Socket): void => {
     const { socket } = new Connection(accepted, server, logger, connectionOptions);
     sockets.add(socket);
@@ -116,6 +156,7 @@ export async function startWithSettings(options: ServerSetup, settings: ServerSe
     createDirectory: options.createDirectory,
     backlog: options.backlog,
     pauseOnConnect: options.pauseOnConnect,
+    onModeOpensUmask: (mode, umask) => logger.warn(modeWarning(mode, umask), 'the socket mode opens the socket to users the umask closes files to'),
   };
   const listeners: Server[] = [];
   try {

@@ -7,6 +7,7 @@
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { installCrashGuards, manageProcess } from '../process/lifecycle.ts';
+import { watchDescriptors } from '../process/descriptors.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { setSharedTransport } from '../shared/transport.ts';
 import type { RunningServer } from '../start.ts';
@@ -37,6 +38,11 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
       announcePid: settings.announcePid,
       maxMessageBytes: settings.maxMessageBytes,
       eventTimeoutMs: settings.eventTimeoutMs,
+      maxLiveEvents: settings.maxLiveEvents,
+      maxMapEntries: settings.maxMapEntries,
+      maxArrayEntries: settings.maxArrayEntries,
+      maxNesting: settings.maxNesting,
+      redactHeaders: settings.redactHeaders,
     });
   } catch (error) {
     // Exiting tells the primary: a first start that fails fails the server, a respawn is retried later.
@@ -54,6 +60,7 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
     node.receive(message);
   });
   node.announceReady();
+  watchDescriptors(logger);
   manageProcess({ logger, liveEvents: () => node.server.liveEvents, shutdownGraceMs: settings.shutdownGraceMs, watchParent: false });
   // The primary is gone without stopping its workers first (killed, crashed, or
   // orphaned and exiting): to Kong the server is one process, so the whole

@@ -26,6 +26,13 @@ export interface ServerCliOptions {
   readonly serverPid: boolean;
   /** Worker processes; 1 serves from this process alone. */
   readonly workers: number;
+  readonly blockTimeout: number;
+  readonly maxLiveEvents: number;
+  readonly maxMapEntries: number;
+  readonly maxArrayEntries: number;
+  readonly maxNesting: number;
+  readonly redactHeaders: readonly string[];
+  readonly parentPid?: number;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -39,6 +46,13 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'shutdown-grace',
   'no-server-pid',
   'workers',
+  'block-timeout',
+  'max-live-events',
+  'max-map-entries',
+  'max-array-entries',
+  'max-nesting',
+  'redact-headers',
+  'parent-pid',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -63,6 +77,14 @@ function nonNegativeInteger(value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 0) throw new InvalidArgumentError('expected an integer >= 0');
   return number;
+}
+
+/** Parses a comma-separated list of header names, lower-cased. */
+function headerNames(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const bad = names.find((name) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name));
+  if (bad !== undefined) throw new InvalidArgumentError(`${JSON.stringify(bad)} is not a header name`);
+  return names;
 }
 
 /** Parses an octal permission mode such as `660`. */
@@ -90,7 +112,14 @@ export function addServerOptions(command: Command): Command {
         .argParser(workerCount)
         .default(DEFAULTS.workers),
     )
-    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
+    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")')
+    .option('--block-timeout <ms>', 'longest the event loop may stay blocked before the process exits with status 86 (0: never)', nonNegativeInteger, DEFAULTS.blockTimeoutMs)
+    .option('--max-live-events <n>', 'events running at once; more fail closed at once', positiveInteger, DEFAULTS.maxLiveEvents)
+    .option('--max-map-entries <n>', 'map entries in one message from Kong (raise it with Kong limits such as large JSON bodies)', positiveInteger, DEFAULTS.maxMapEntries)
+    .option('--max-array-entries <n>', 'array elements in one message from Kong', positiveInteger, DEFAULTS.maxArrayEntries)
+    .option('--max-nesting <n>', 'nesting depth of maps and arrays in one message from Kong', positiveInteger, DEFAULTS.maxNesting)
+    .option('--redact-headers <names>', 'comma-separated header names kept out of the log, besides authorization, cookie, apikey and the like', headerNames, [])
+    .option('--parent-pid <pid>', 'exit when this process is gone, checked before listening too (default: the parent process)', positiveInteger);
 }
 
 /**
@@ -108,6 +137,13 @@ export function settingsFromCommandLine(options: ServerCliOptions): ServerSettin
     shutdownGraceMs: options.shutdownGrace,
     watchParent: options.watchParent,
     workers: options.workers,
+    blockTimeoutMs: options.blockTimeout,
+    maxLiveEvents: options.maxLiveEvents,
+    maxMapEntries: options.maxMapEntries,
+    maxArrayEntries: options.maxArrayEntries,
+    maxNesting: options.maxNesting,
+    redactHeaders: options.redactHeaders,
+    parentPid: options.parentPid,
   });
 }
 

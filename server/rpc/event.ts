@@ -154,12 +154,8 @@ export class Event implements Bridge {
    * `plugin.StepError`. Returns false when no call was out (nothing changes).
    */
   step(replier: Replier, msgid: number, data: unknown, failed: boolean, now: number): boolean {
-    const call = this.#pending;
-    if (call === undefined || this.#ended) return false;
-    this.#pending = undefined;
-    this.#replier = replier;
-    this.#msgid = msgid;
-    this.since = now;
+    const call = this.#resume(replier, msgid, now);
+    if (call === undefined) return false;
     if (failed) {
       call.reject(new PdkError(ErrorCodes.PdkCallFailed, call.method, typeof data === 'string' ? data : 'Kong reported an error'));
     } else if (call.shape === undefined) {
@@ -169,6 +165,31 @@ export class Event implements Bridge {
     }
     this.#next();
     return true;
+  }
+
+  /**
+   * Kong answered the PDK call that was out, but its answer cannot be used
+   * (it was not decoded, see `maxMapEntries`): the call rejects with
+   * `PDK_RESULT_TOO_LARGE` and `reason`, and the event goes on. Returns false
+   * when no call was out.
+   */
+  refuseResult(replier: Replier, msgid: number, reason: string, now: number): boolean {
+    const call = this.#resume(replier, msgid, now);
+    if (call === undefined) return false;
+    call.reject(new PdkError(ErrorCodes.ResultTooLarge, call.method, reason));
+    this.#next();
+    return true;
+  }
+
+  /** Takes the call that was out, and Kong's request to answer next; `undefined` when no call was out. */
+  #resume(replier: Replier, msgid: number, now: number): Call | undefined {
+    const call = this.#pending;
+    if (call === undefined || this.#ended) return undefined;
+    this.#pending = undefined;
+    this.#replier = replier;
+    this.#msgid = msgid;
+    this.since = now;
+    return call;
   }
 
   /**

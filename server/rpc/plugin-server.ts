@@ -11,7 +11,7 @@ import { Event, type EventHost, type Replier } from './event.ts';
 import type { InstanceRecord } from './instance.ts';
 import { IdSource, ownerSlot, type Ids } from './ids.ts';
 import { createInstance, phaseMethod, type Instance } from './instance.ts';
-import { isPhase, type Phase } from '../../plugin/phases.ts';
+import { FAIL_CLOSED_PHASES, isPhase, type Phase } from '../../plugin/phases.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { RpcLog, redactProblems } from './redact.ts';
 import { describeFailure, failureDetails } from '../../pdk/failure.ts';
@@ -38,6 +38,15 @@ export interface PluginServerOptions {
   readonly abandonAfterMs?: number;
   /** How often timed-out and abandoned events are looked for. Defaults to 1,000 ms. */
   readonly sweepIntervalMs?: number;
+  /**
+   * Events running at once (the server setting). An event beyond it is not
+   * started: it fails closed at once (`kong.response.error(500)` in the
+   * phases that fail closed, `"ret"` in the others), and the refusals are
+   * logged once per sweep with their count. Defaults to 100,000.
+   */
+  readonly maxLiveEvents?: number;
+  /** Header names (lower case) kept out of the log besides the built-in credential headers (see redact.ts). */
+  readonly redactHeaders?: readonly string[];
   /** Where ids start; random by default (tests only). */
   readonly ids?: { readonly instances?: Ids; readonly events?: Ids };
   /** The other workers of a multi-process server (`--workers N`); absent in a single process. */
@@ -83,6 +92,9 @@ export class PluginServer implements EventHost {
   readonly #eventTimeoutMs: number;
   readonly #abandonAfterMs: number;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #maxLiveEvents: number;
+  /** Events refused since the last sweep for being over {@link PluginServerOptions.maxLiveEvents}. */
+  #refused: SweepReport | undefined;
   readonly #startTime = Math.floor(Date.now() / 1000);
   #eventsStarted = 0;
   readonly #rpcLog: RpcLog;
@@ -96,6 +108,7 @@ export class PluginServer implements EventHost {
     this.#cluster = options.cluster;
     this.#eventTimeoutMs = options.eventTimeoutMs ?? 50_000;
     this.#abandonAfterMs = options.abandonAfterMs ?? 65_000;
+    this.#maxLiveEvents = options.maxLiveEvents ?? 100_000;
     this.#sweeper = setInterval(() => this.sweep(performance.now()), options.sweepIntervalMs ?? 1000);
     this.#sweeper.unref();
   }
@@ -202,16 +215,24 @@ export class PluginServer implements EventHost {
       const age = now - event.since;
       if (event.kongWaiting) {
         if (age > this.#eventTimeoutMs) {
-          expired = report(expired, event);
+          expired = report(expired, event.instance.plugin.name, event.phase, event.id);
           event.expire(timeoutError(`the ${event.phase} phase did not answer within ${this.#eventTimeoutMs} ms`));
         }
       } else if (age > this.#abandonAfterMs) {
-        abandoned = report(abandoned, event);
+        abandoned = report(abandoned, event.instance.plugin.name, event.phase, event.id);
         event.abandon(age);
       }
     }
     if (expired !== undefined) {
       this.#logger.error({ ...expired, timeoutMs: this.#eventTimeoutMs }, 'phases did not answer in time; their events failed');
+    }
+    const refused = this.#refused;
+    if (refused !== undefined) {
+      this.#refused = undefined;
+      this.#logger.error(
+        { ...refused, liveEvents: this.#events.size, maxLiveEvents: this.#maxLiveEvents },
+        'events refused: too many running at once (--max-live-events); they failed closed without running',
+      );
     }
     if (abandoned !== undefined) {
       this.#logger.warn(
@@ -260,7 +281,10 @@ export class PluginServer implements EventHost {
   }
 
   #closeInstance(replier: Replier, msgid: number, arg: unknown): void {
-    const id = typeof arg === 'number' ? arg : asRecord(arg, 'plugin.CloseInstance expects an instance id')['InstanceId'];
+    // Kong sends the id; a map {InstanceId} is taken too.
+    const record = arg !== null && typeof arg === 'object' && !Array.isArray(arg) && !(arg instanceof Uint8Array);
+    const id = record ? (arg as Record<string, unknown>)['InstanceId'] : arg;
+    if (typeof id !== 'number') throw new RpcError(`plugin.CloseInstance expects an instance id (a number), got ${describeValue(arg)}`);
     this.#withInstance(replier, msgid, id, (instance) => {
       this.#instances.delete(instance.id);
       this.#cluster?.instanceClosed(instance.id);
@@ -270,6 +294,8 @@ export class PluginServer implements EventHost {
   }
 
   #instanceStatus(replier: Replier, msgid: number, arg: unknown): void {
+    // Not "No plugin instance": that text makes Kong reset and retry.
+    if (typeof arg !== 'number') throw new RpcError(`plugin.InstanceStatus expects an instance id (a number), got ${describeValue(arg)}`);
     this.#withInstance(replier, msgid, arg, (instance) => replier.reply(msgid, null, instanceStatus(instance)));
   }
 
@@ -395,6 +421,7 @@ export class PluginServer implements EventHost {
   }
 
   #startEvent(replier: Replier, msgid: number, instance: Instance, phase: Phase): void {
+    if (this.#events.size >= this.#maxLiveEvents) return this.#refuseEvent(replier, msgid, instance, phase);
     const event = new Event(this.#eventIds.next(), instance, phase, this, replier, msgid, performance.now());
     this.#events.set(event.id, event);
     this.#eventsStarted++;
@@ -408,6 +435,26 @@ export class PluginServer implements EventHost {
     }
     if (method === undefined) event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
     else event.run(method);
+  }
+
+  /** Answers a HandleEvent over the live-event limit without starting the event: it fails closed at once. */
+  #refuseEvent(replier: Replier, msgid: number, instance: Instance, phase: Phase): void {
+    const id = this.#eventIds.next();
+    this.#refused = report(this.#refused, instance.plugin.name, phase, id);
+    const closed = FAIL_CLOSED_PHASES.has(phase) && !instance.plugin.failOpen;
+    if (replier.replyStep !== undefined) replier.replyStep(msgid, id, closed ? REFUSAL.Method : undefined, closed ? REFUSAL.Args : []);
+    else replier.reply(msgid, null, { EventId: id, Data: closed ? REFUSAL : 'ret' });
+  }
+
+  /**
+   * A Step for event `eventId` arrived that was not decoded (`reason`: the
+   * decoding limit it breaks): the PDK call it answers rejects, and the event
+   * goes on, so that the plugin fails closed or handles it. Returns false
+   * when no such event waits for a Step.
+   */
+  refuseResult(replier: Replier, msgid: number, eventId: number, reason: string): boolean {
+    const event = this.#events.get(eventId);
+    return event !== undefined && event.refuseResult(replier, msgid, reason, performance.now());
   }
 
   #step(replier: Replier, msgid: number, arg: unknown, failed: boolean): void {
@@ -457,11 +504,14 @@ interface SweepReport {
   readonly eventIds: number[];
 }
 
-function report(current: SweepReport | undefined, event: Event): SweepReport {
+function report(current: SweepReport | undefined, plugin: string, phase: Phase, eventId: number): SweepReport {
   const into = current ?? { count: 0, phases: {}, eventIds: [] };
   into.count++;
-  const key = `${event.instance.plugin.name}/${event.phase}`;
+  const key = `${plugin}/${phase}`;
   into.phases[key] = (into.phases[key] ?? 0) + 1;
-  if (into.eventIds.length < 5) into.eventIds.push(event.id);
+  if (into.eventIds.length < 5) into.eventIds.push(eventId);
   return into;
 }
+
+/** What an event refused over the live-event limit sends in the phases that fail closed. */
+const REFUSAL = Object.freeze({ Method: 'kong.response.error', Args: Object.freeze([500]) });

@@ -53,11 +53,15 @@ export function describeFailure(value: unknown): string {
 
 /**
  * {@link describeFailure} with the type and stack, for the server's log (as
- * its `err` field). Never throws. The object has no prototype and a hidden
+ * its `err` field), the message and stack passed through `redact`. Never
+ * throws (unless `redact` does). The object has no prototype and a hidden
  * `name`, so that pino's error serializer keeps `type` as it is.
  */
-export function failureDetails(value: unknown): FailureDetails {
-  const { type, message, stack } = readFailure(value);
+export function failureDetails(value: unknown, redact: (text: string) => string = (text) => text): FailureDetails {
+  const read = readFailure(value);
+  const type = read.type;
+  const message = redact(read.message);
+  const stack = read.stack === undefined ? undefined : redact(read.stack);
   const details = Object.create(null) as Record<string, string>;
   Object.defineProperty(details, 'name', { value: type, enumerable: false });
   details['type'] = type;

@@ -6,7 +6,7 @@
  */
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { installCrashGuards, manageProcess } from '../process/lifecycle.ts';
+import { installCrashGuards, manageProcess, redactStrayFailures } from '../process/lifecycle.ts';
 import { watchDescriptors } from '../process/descriptors.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { setSharedTransport } from '../shared/transport.ts';
@@ -60,6 +60,7 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
     node.receive(message);
   });
   node.announceReady();
+  redactStrayFailures((text) => node.server.redactKnownSecrets(text));
   watchDescriptors(logger);
   manageProcess({ logger, liveEvents: () => node.server.liveEvents, shutdownGraceMs: settings.shutdownGraceMs, watchParent: false });
   // The primary is gone without stopping its workers first (killed, crashed, or

@@ -35,6 +35,26 @@ interface ProcessControl {
 
 let guardsInstalled = false;
 
+/** What removes secrets from failures outside phases (set once the plugin server exists). */
+let strayRedactor: (text: string) => string = (text) => text;
+
+/**
+ * Failures the crash guards log are passed through `redact` (the plugin
+ * server's known secret config values) from now on.
+ */
+export function redactStrayFailures(redact: (text: string) => string): void {
+  strayRedactor = redact;
+}
+
+/** A failure outside phases as the log may hold it; a redactor that throws leaves the description only. */
+function strayDetails(value: unknown): ReturnType<typeof failureDetails> {
+  try {
+    return failureDetails(value, strayRedactor);
+  } catch {
+    return failureDetails(value, () => '[not shown: it could not be checked for secrets]');
+  }
+}
+
 /** The parent when this module loaded: as early as possible, before a dying parent can be gone. */
 const initialParent = process.ppid;
 
@@ -49,10 +69,10 @@ export function installCrashGuards(logger: Logger): void {
   // its description reaches the logger, as a handler that throws here would
   // end the process.
   process.on('unhandledRejection', (reason) => {
-    logger.error({ err: failureDetails(reason) }, 'unhandled promise rejection (a plugin did not await or catch a promise)');
+    logger.error({ err: strayDetails(reason) }, 'unhandled promise rejection (a plugin did not await or catch a promise)');
   });
   process.on('uncaughtException', (error) => {
-    logger.error({ err: failureDetails(error) }, 'uncaught exception (thrown outside a phase method)');
+    logger.error({ err: strayDetails(error) }, 'uncaught exception (thrown outside a phase method)');
   });
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { workerIdentity } from '../cluster/role.ts';
-import { ignoreHangups, installCrashGuards, manageProcess } from './lifecycle.ts';
+import { ignoreHangups, installCrashGuards, manageProcess, redactStrayFailures } from './lifecycle.ts';
 import { watchDescriptors } from './descriptors.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { toServerSettings, type ServerCliOptions } from './options.ts';
@@ -63,6 +63,7 @@ async function serveSingle(request: ServeRequest, settings: ServerSettings): Pro
     return exitUnlistened(request, error);
   }
   const server = running.server;
+  redactStrayFailures((text) => server.redactKnownSecrets(text));
   watchDescriptors(logger);
   manageProcess({
     logger,

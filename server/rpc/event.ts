@@ -43,7 +43,27 @@ export interface EventHost {
   ended(event: Event): void;
   /** A phase method failed (thrown, rejected, timed out). */
   failed(event: Event, error: unknown): void;
+  /** Header (and query argument) names whose values the event keeps out of failure messages. */
+  readonly secretHeaders: ReadonlySet<string>;
+  /** `text` without the secrets of `event`: its instance's secret config values, the credentials it read. */
+  redact(event: Event, text: string): string;
 }
+
+/** PDK calls whose results may carry a credential: how to find it. */
+const CREDENTIAL_SOURCES: ReadonlyMap<string, 'named' | 'map' | 'all'> = new Map([
+  ['kong.request.get_header', 'named'],
+  ['kong.response.get_header', 'named'],
+  ['kong.service.response.get_header', 'named'],
+  ['kong.request.get_query_arg', 'named'],
+  ['kong.request.get_headers', 'map'],
+  ['kong.response.get_headers', 'map'],
+  ['kong.service.response.get_headers', 'map'],
+  ['kong.request.get_query', 'map'],
+  ['kong.client.get_credential', 'all'],
+] as const);
+
+/** Most credential values one event keeps for redaction. */
+const MAX_CREDENTIALS = 64;
 
 interface Call {
   readonly method: string;
@@ -75,6 +95,8 @@ export class Event implements Bridge {
   #handlerDone = false;
   #failing = false;
   #ended = false;
+  /** `[name, value]` of the credentials Kong sent this event (redacted from its failure messages). */
+  #credentials: Array<readonly [string, string]> | undefined;
 
   constructor(id: number, instance: Instance, phase: Phase, host: EventHost, replier: Replier, msgid: number, now: number) {
     this.id = id;
@@ -156,6 +178,7 @@ export class Event implements Bridge {
   step(replier: Replier, msgid: number, data: unknown, failed: boolean, now: number): boolean {
     const call = this.#resume(replier, msgid, now);
     if (call === undefined) return false;
+    if (!failed && data != null && CREDENTIAL_SOURCES.has(call.method)) this.#noteCredentials(call, data);
     if (failed) {
       call.reject(new PdkError(ErrorCodes.PdkCallFailed, call.method, typeof data === 'string' ? data : 'Kong reported an error'));
     } else if (call.shape === undefined) {
@@ -179,6 +202,30 @@ export class Event implements Bridge {
     call.reject(new PdkError(ErrorCodes.ResultTooLarge, call.method, reason));
     this.#next();
     return true;
+  }
+
+  /** The credentials Kong sent this event, as `[header or argument name, value]`. */
+  get credentials(): ReadonlyArray<readonly [string, string]> {
+    return this.#credentials ?? [];
+  }
+
+  /** Keeps the credential values in Kong's answer to `call`. */
+  #noteCredentials(call: Call, data: unknown): void {
+    const names = this.#host.secretHeaders;
+    const keep = (name: string, value: unknown): void => {
+      const list = (this.#credentials ??= []);
+      if (typeof value === 'string' && value !== '' && list.length < MAX_CREDENTIALS) list.push([name, value]);
+      else if (Array.isArray(value)) for (const item of value) keep(name, item);
+    };
+    const kind = CREDENTIAL_SOURCES.get(call.method);
+    const first = call.args[0];
+    if (kind === 'named') {
+      if (typeof first === 'string' && names.has(first.toLowerCase())) keep(first, data);
+    } else if (typeof data === 'object' && !(data instanceof Uint8Array)) {
+      for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+        if (kind === 'all' || names.has(key.toLowerCase())) keep(key, value);
+      }
+    }
   }
 
   /** Takes the call that was out, and Kong's request to answer next; `undefined` when no call was out. */
@@ -282,7 +329,13 @@ export class Event implements Bridge {
       // The host's log must not keep the event from ending.
     }
     const closed = FAIL_CLOSED_PHASES.has(this.phase) && !this.instance.plugin.failOpen;
-    const text = `[tspdk] plugin ${this.instance.plugin.name} failed in ${this.phase}${closed ? ', request ends with 500' : ''}: ${describeFailure(error)}`;
+    let description: string;
+    try {
+      description = this.#host.redact(this, describeFailure(error));
+    } catch {
+      description = 'a failure that cannot be described without its secrets';
+    }
+    const text = `[tspdk] plugin ${this.instance.plugin.name} failed in ${this.phase}${closed ? ', request ends with 500' : ''}: ${description}`;
     const afterLog = (): void => {
       if (this.#ended) return;
       if (closed) this.#submit({ method: 'kong.response.error', args: [500], shape: undefined, exit: true, resolve: ignore, reject: ignore });

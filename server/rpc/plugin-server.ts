@@ -13,7 +13,7 @@ import { IdSource, ownerSlot, type Ids } from './ids.ts';
 import { createInstance, phaseMethod, type Instance } from './instance.ts';
 import { FAIL_CLOSED_PHASES, isPhase, type Phase } from '../../plugin/phases.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
-import { RpcLog, redactProblems } from './redact.ts';
+import { RpcLog, configSecrets, credentialPieces, redactProblems, redactText, secretHeaderNames } from './redact.ts';
 import { describeFailure, failureDetails } from '../../pdk/failure.ts';
 import * as envelope from '../wire/envelope.ts';
 
@@ -98,11 +98,15 @@ export class PluginServer implements EventHost {
   readonly #startTime = Math.floor(Date.now() / 1000);
   #eventsStarted = 0;
   readonly #rpcLog: RpcLog;
+  readonly secretHeaders: ReadonlySet<string>;
+  /** The secret config values of each instance, found at its first failure. */
+  readonly #instanceSecrets = new WeakMap<Instance, readonly string[]>();
 
   constructor(plugins: readonly PluginDefinition[], options: PluginServerOptions) {
     for (const plugin of plugins) this.addPlugin(plugin);
     this.#logger = options.logger;
-    this.#rpcLog = new RpcLog(this.#logger, (name) => this.#plugins.get(name));
+    this.secretHeaders = secretHeaderNames(options.redactHeaders);
+    this.#rpcLog = new RpcLog(this.#logger, (name) => this.#plugins.get(name), this.secretHeaders);
     this.#instanceIds = options.ids?.instances ?? new IdSource();
     this.#eventIds = options.ids?.events ?? new IdSource();
     this.#cluster = options.cluster;
@@ -252,9 +256,40 @@ export class PluginServer implements EventHost {
     // Timeouts are logged by the sweep, once for all. (Not `instanceof`: a Proxy's trap could throw.)
     if (timeouts.has(error as object)) return;
     this.#logger.error(
-      { err: failureDetails(error), plugin: event.instance.plugin.name, phase: event.phase, instanceId: event.instance.id, eventId: event.id },
+      {
+        err: failureDetails(error, (text) => this.redact(event, text)),
+        plugin: event.instance.plugin.name,
+        phase: event.phase,
+        instanceId: event.instance.id,
+        eventId: event.id,
+      },
       'plugin phase failed',
     );
+  }
+
+  redact(event: Event, text: string): string {
+    const instance = event.instance;
+    let secrets = this.#instanceSecrets.get(instance);
+    if (secrets === undefined) {
+      secrets = configSecrets(instance.plugin, instance.config);
+      this.#instanceSecrets.set(instance, secrets);
+    }
+    const credentials = event.credentials.flatMap(([name, value]) => credentialPieces(name, value));
+    return secrets.length === 0 && credentials.length === 0 ? text : redactText(text, [...secrets, ...credentials]);
+  }
+
+  /**
+   * `text` without the secret config values of any live instance: for
+   * failures outside an event (a plugin's stray timer), where the plugin
+   * is not known.
+   */
+  redactKnownSecrets(text: string): string {
+    const secrets = new Set<string>();
+    for (const instance of this.#instances.values()) {
+      for (const secret of configSecrets(instance.plugin, instance.config)) secrets.add(secret);
+      if (secrets.size > 4096) break;
+    }
+    return secrets.size === 0 ? text : redactText(text, secrets);
   }
 
   // RPC methods ------------------------------------------------------------

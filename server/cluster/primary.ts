@@ -139,6 +139,7 @@ function manageServer(pool: WorkerPool, hub: Hub, options: PrimaryOptions, remov
     liveName: 'liveWorkers',
     shutdownGraceMs: settings.shutdownGraceMs,
     watchParent: settings.watchParent,
+    parentPid: settings.parentPid,
     onStop: () => {
       pool.stop();
       drain();

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { failureDetails } from '../../pdk/failure.ts';
+import { START_PARENT, isAlive } from './parent.ts';
 
 /** Options of {@link manageProcess}. */
 interface LifecycleOptions {
@@ -17,6 +18,8 @@ interface LifecycleOptions {
   readonly shutdownGraceMs?: number;
   /** Exit when the parent process changes (Kong's worker died; the server setting). Defaults to `true`. */
   readonly watchParent?: boolean;
+  /** Exit when this process is gone too (`--parent-pid`). */
+  readonly parentPid?: number;
   /** How often the parent is checked. Defaults to 1,000 ms. */
   readonly parentCheckMs?: number;
   /** Called before exiting; must not throw. */
@@ -55,8 +58,6 @@ function strayDetails(value: unknown): ReturnType<typeof failureDetails> {
   }
 }
 
-/** The parent when this module loaded: as early as possible, before a dying parent can be gone. */
-const initialParent = process.ppid;
 
 /**
  * Keeps a plugin's stray exception or unhandled rejection (a floating promise,
@@ -122,10 +123,11 @@ export function manageProcess(options: LifecycleOptions): ProcessControl {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (options.watchParent !== false) {
-    const parent = initialParent;
+    const parent = START_PARENT;
+    const { parentPid } = options;
     const watchdog = setInterval(() => {
-      if (process.ppid !== parent) {
-        logger.warn({ parent, now: process.ppid }, 'the process that started this server is gone; exiting');
+      if (process.ppid !== parent || (parentPid !== undefined && !isAlive(parentPid))) {
+        logger.warn({ parent, now: process.ppid, parentPid }, 'the process that started this server is gone; exiting');
         clearInterval(watchdog);
         exit(0);
       }

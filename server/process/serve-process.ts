@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { workerIdentity } from '../cluster/role.ts';
 import { ignoreHangups, installCrashGuards, manageProcess, redactStrayFailures } from './lifecycle.ts';
 import { watchDescriptors } from './descriptors.ts';
+import { orphanedAtStart, parentFacts } from './parent.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { toServerSettings, type ServerCliOptions } from './options.ts';
 import type { ServerSettings } from '../settings.ts';
@@ -49,6 +50,13 @@ export async function serveOrExit(request: ServeRequest, options: ServerCliOptio
   }
   const settings = toServerSettings(options);
   installCrashGuards(request.logger);
+  const orphaned = settings.watchParent ? orphanedAtStart(parentFacts(settings.parentPid)) : undefined;
+  if (orphaned !== undefined) {
+    // Listening now would take Kong's socket path from the server that replaced this one.
+    request.logger.warn({ reason: orphaned }, 'the process that started this server is already gone; exiting without serving');
+    request.beforeExit?.();
+    process.exit(0);
+  }
   if (settings.workers > 1) return servePrimary(request, settings);
   return serveSingle(request, settings);
 }
@@ -69,6 +77,7 @@ async function serveSingle(request: ServeRequest, settings: ServerSettings): Pro
     logger,
     liveEvents: () => server.liveEvents,
     watchParent: settings.watchParent,
+    parentPid: settings.parentPid,
     shutdownGraceMs: settings.shutdownGraceMs,
     beforeExit: request.beforeExit,
   });

@@ -44,9 +44,10 @@ export interface ServerSettings {
   readonly workers: number;
   /**
    * `--block-timeout`: how long the event loop may stay blocked (a plugin's
-   * synchronous loop) before the process logs what ran and exits with status
-   * 86, so that Kong (or the primary) starts a new one; 0 turns the watchdog
-   * off. Default 10,000 (see docs/reliability.md for the choice).
+   * synchronous loop) before the process logs what ran and is killed
+   * (SIGKILL: status 137 as a shell reports it), so that Kong (or the
+   * primary) starts a new one; 0 turns the watchdog off. Default 10,000 (see
+   * docs/reliability.md for the choice).
    */
   readonly blockTimeoutMs: number;
   /** `--max-live-events`: events running at once; events beyond fail closed at once. Default 100,000. */

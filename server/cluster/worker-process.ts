@@ -8,6 +8,7 @@ import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { installCrashGuards, manageProcess, redactStrayFailures } from '../process/lifecycle.ts';
 import { watchDescriptors } from '../process/descriptors.ts';
+import { startWatchdog } from '../process/watchdog.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { setSharedTransport } from '../shared/transport.ts';
 import type { RunningServer } from '../start.ts';
@@ -62,6 +63,8 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
   node.announceReady();
   redactStrayFailures((text) => node.server.redactKnownSecrets(text));
   watchDescriptors(logger);
+  // A blocked worker is ended (the primary starts a new one), and so is a blocked worker whose primary is gone.
+  startWatchdog({ logger, blockTimeoutMs: settings.blockTimeoutMs, parent: { pid: identity.primary, startParent: identity.primary }, worker: identity.slot });
   manageProcess({ logger, liveEvents: () => node.server.liveEvents, shutdownGraceMs: settings.shutdownGraceMs, watchParent: false });
   // The primary is gone without stopping its workers first (killed, crashed, or
   // orphaned and exiting): to Kong the server is one process, so the whole

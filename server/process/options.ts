@@ -113,7 +113,7 @@ export function addServerOptions(command: Command): Command {
         .default(DEFAULTS.workers),
     )
     .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")')
-    .option('--block-timeout <ms>', 'longest the event loop may stay blocked before the process exits with status 86 (0: never)', nonNegativeInteger, DEFAULTS.blockTimeoutMs)
+    .option('--block-timeout <ms>', 'longest the event loop may stay blocked before the process logs what ran and is killed (SIGKILL, status 137; 0: never)', nonNegativeInteger, DEFAULTS.blockTimeoutMs)
     .option('--max-live-events <n>', 'events running at once; more fail closed at once', positiveInteger, DEFAULTS.maxLiveEvents)
     .option('--max-map-entries <n>', 'map entries in one message from Kong (raise it with Kong limits such as large JSON bodies)', positiveInteger, DEFAULTS.maxMapEntries)
     .option('--max-array-entries <n>', 'array elements in one message from Kong', positiveInteger, DEFAULTS.maxArrayEntries)

@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { workerIdentity } from '../cluster/role.ts';
 import { ignoreHangups, installCrashGuards, manageProcess, redactStrayFailures } from './lifecycle.ts';
 import { watchDescriptors } from './descriptors.ts';
-import { orphanedAtStart, parentFacts } from './parent.ts';
+import { START_PARENT, orphanedAtStart, parentFacts } from './parent.ts';
+import { startWatchdog } from './watchdog.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { toServerSettings, type ServerCliOptions } from './options.ts';
 import type { ServerSettings } from '../settings.ts';
@@ -73,6 +74,11 @@ async function serveSingle(request: ServeRequest, settings: ServerSettings): Pro
   const server = running.server;
   redactStrayFailures((text) => server.redactKnownSecrets(text));
   watchDescriptors(logger);
+  startWatchdog({
+    logger,
+    blockTimeoutMs: settings.blockTimeoutMs,
+    parent: settings.watchParent ? { startParent: START_PARENT, pid: settings.parentPid } : undefined,
+  });
   manageProcess({
     logger,
     liveEvents: () => server.liveEvents,

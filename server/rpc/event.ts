@@ -19,6 +19,7 @@ import { Kong } from '../../pdk/kong.ts';
 import type { Instance } from './instance.ts';
 import { FAIL_CLOSED_PHASES, type Phase, type PhaseMethod } from '../../plugin/phases.ts';
 import { describeFailure } from '../../pdk/failure.ts';
+import { activityCode, recordEntry, type ActivityCode } from './activity.ts';
 
 /** Where an answer to Kong goes: the connection that carried Kong's request. */
 export interface Replier {
@@ -95,6 +96,8 @@ export class Event implements Bridge {
   #handlerDone = false;
   #failing = false;
   #ended = false;
+  /** This event's plugin and phase for the watchdog's record ({@link recordEntry}); found at the first entry. */
+  #activity: ActivityCode = -1;
   /** `[name, value]` of the credentials Kong sent this event (redacted from its failure messages). */
   #credentials: Array<readonly [string, string]> | undefined;
 
@@ -125,6 +128,7 @@ export class Event implements Bridge {
    * anything else counts as returned.
    */
   run(method: PhaseMethod): void {
+    this.#entering();
     try {
       const result: unknown = method.call(this.instance.object, new Kong(this));
       if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
@@ -228,10 +232,17 @@ export class Event implements Bridge {
     }
   }
 
+  /** The plugin's code of this event runs next (now, or from the microtasks of this turn). */
+  #entering(): void {
+    if (this.#activity < 0) this.#activity = activityCode(this.instance.plugin.name, this.phase);
+    recordEntry(this.#activity, this.instance.id, this.id);
+  }
+
   /** Takes the call that was out, and Kong's request to answer next; `undefined` when no call was out. */
   #resume(replier: Replier, msgid: number, now: number): Call | undefined {
     const call = this.#pending;
     if (call === undefined || this.#ended) return undefined;
+    this.#entering();
     this.#pending = undefined;
     this.#replier = replier;
     this.#msgid = msgid;
@@ -251,6 +262,7 @@ export class Event implements Bridge {
     const queued = this.#queue;
     this.#end();
     if (pending === undefined) return;
+    this.#entering();
     pending.reject(
       new PdkError(
         ErrorCodes.EventAbandoned,

@@ -6,6 +6,7 @@
  */
 import { MESSAGES } from '../../schema/validate.ts';
 import { describeFailure } from '../../pdk/failure.ts';
+import { activityCode, CONSTRUCTOR, recordEntry } from './activity.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import type { Phase, PhaseMethod } from '../../plugin/phases.ts';
 
@@ -73,6 +74,7 @@ export function createInstance(
   const problems = applied.errors.filter((error) => !error.endsWith(unknown));
   if (parsed.problem !== undefined) problems.unshift(parsed.problem);
   let object: object;
+  recordEntry(activityCode(plugin.name, CONSTRUCTOR), id, 0);
   try {
     object = new plugin.pluginClass();
   } catch (error) {

@@ -56,7 +56,9 @@ export function startWatchdog(options: WatchdogOptions): void {
   // The thread runs the compiled module next to this one (.js), or the source (.ts) when run from source.
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   try {
-    worker = new Worker(new URL(`./watchdog-thread${extension}`, import.meta.url), { workerData: data, stdout: false, stderr: false });
+    // The thread takes the process's flags (a loader of .ts files, say), but `--input-type` is for a main script alone.
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    worker = new Worker(new URL(`./watchdog-thread${extension}`, import.meta.url), { workerData: data, execArgv, stdout: false, stderr: false });
   } catch (error) {
     options.logger.error({ err: error }, 'the event-loop watchdog cannot start; a blocked event loop will not be ended');
     return;

@@ -26,6 +26,8 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
   const { settings } = identity;
   const logger = baseLogger.child({ worker: identity.slot });
   installCrashGuards(logger);
+  // A blocked worker is ended (the primary starts a new one), and so is a blocked worker whose primary is gone.
+  await startWatchdog({ logger, blockTimeoutMs: settings.blockTimeoutMs, parent: { pid: identity.primary, startParent: identity.primary }, worker: identity.slot });
   let node: WorkerNode;
   try {
     node = await WorkerNode.start({
@@ -63,8 +65,6 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
   node.announceReady();
   redactStrayFailures((text) => node.server.redactKnownSecrets(text));
   watchDescriptors(logger);
-  // A blocked worker is ended (the primary starts a new one), and so is a blocked worker whose primary is gone.
-  startWatchdog({ logger, blockTimeoutMs: settings.blockTimeoutMs, parent: { pid: identity.primary, startParent: identity.primary }, worker: identity.slot });
   manageProcess({ logger, liveEvents: () => node.server.liveEvents, shutdownGraceMs: settings.shutdownGraceMs, watchParent: false });
   // The primary is gone without stopping its workers first (killed, crashed, or
   // orphaned and exiting): to Kong the server is one process, so the whole

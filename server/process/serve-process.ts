@@ -65,6 +65,12 @@ export async function serveOrExit(request: ServeRequest, options: ServerCliOptio
 /** One process serves: the plugin server and the process management, here. */
 async function serveSingle(request: ServeRequest, settings: ServerSettings): Promise<RunningServer> {
   const { plugins, sockets, logger } = request;
+  // Before listening: see startWatchdog.
+  await startWatchdog({
+    logger,
+    blockTimeoutMs: settings.blockTimeoutMs,
+    parent: settings.watchParent ? { startParent: START_PARENT, pid: settings.parentPid } : undefined,
+  });
   let running: RunningServer;
   try {
     running = await startWithSettings({ plugins, sockets, logger }, settings);
@@ -74,11 +80,6 @@ async function serveSingle(request: ServeRequest, settings: ServerSettings): Pro
   const server = running.server;
   redactStrayFailures((text) => server.redactKnownSecrets(text));
   watchDescriptors(logger);
-  startWatchdog({
-    logger,
-    blockTimeoutMs: settings.blockTimeoutMs,
-    parent: settings.watchParent ? { startParent: START_PARENT, pid: settings.parentPid } : undefined,
-  });
   manageProcess({
     logger,
     liveEvents: () => server.liveEvents,

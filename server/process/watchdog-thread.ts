@@ -96,3 +96,5 @@ function check(): void {
 }
 
 setInterval(check, data.beatMs);
+// Ready: startWatchdog waits for this.
+parentPort?.postMessage('ready');

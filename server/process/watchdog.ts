@@ -42,12 +42,17 @@ function beatPeriod(blockTimeoutMs: number): number {
   return Math.min(1000, Math.max(20, Math.floor(blockTimeoutMs / 5)));
 }
 
+/** How long {@link startWatchdog} waits for its thread to be ready. */
+const READY_WAIT_MS = 5000;
+
 /**
  * Starts the watchdog's thread and the heartbeat, unless there is nothing
- * to watch. Neither keeps the process alive. A thread that cannot start is
- * logged, and the server runs on without it.
+ * to watch; resolves once the thread runs (call it before listening: a
+ * thread that loads while Kong's connections use up the file descriptors
+ * cannot load). Neither keeps the process alive. A thread that cannot start
+ * is logged, and the server runs on without it.
  */
-export function startWatchdog(options: WatchdogOptions): void {
+export async function startWatchdog(options: WatchdogOptions): Promise<void> {
   if (options.blockTimeoutMs === 0 && options.parent === undefined) return;
   const beatMs = beatPeriod(options.blockTimeoutMs);
   let worker: Worker | undefined;
@@ -63,8 +68,21 @@ export function startWatchdog(options: WatchdogOptions): void {
     options.logger.error({ err: error }, 'the event-loop watchdog cannot start; a blocked event loop will not be ended');
     return;
   }
-  worker.on('error', (error) => options.logger.error({ err: error }, 'the event-loop watchdog failed; a blocked event loop will not be ended'));
+  const started = worker;
   worker.unref();
   beat();
   setInterval(beat, beatMs).unref();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, READY_WAIT_MS).unref();
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    started.once('message', done);
+    started.once('exit', done);
+    started.on('error', (error) => {
+      options.logger.error({ err: error }, 'the event-loop watchdog failed; a blocked event loop will not be ended');
+      done();
+    });
+  });
 }

@@ -16,6 +16,8 @@
  * @module
  */
 import { normalizeLongOptions } from '../server/process/argv.ts';
+// `tspdk serve` sees its parent as early as it can (see parent.ts).
+import '../server/process/parent.ts';
 import { LONG_OPTIONS } from './options.ts';
 import { CliError, isKeptAlive, protectStdout } from './output.ts';
 import { tspdkProgram } from './program.ts';

@@ -16,6 +16,7 @@
  * @module
  */
 import { ErrorCodes, PdkError } from './errors.ts';
+import { describeFailure } from './failure.ts';
 
 /** Deepest nesting accepted; @msgpack/msgpack refuses deeper values too (and a cycle ends here). */
 const MAX_DEPTH = 100;
@@ -36,7 +37,13 @@ export function cleanArgs(method: string, args: readonly unknown[]): readonly un
     }
     const type = typeof value;
     if (type === 'string' || type === 'number' || type === 'boolean') continue;
-    const problem = describeProblem(value, 0);
+    let problem: string | undefined;
+    try {
+      problem = describeProblem(value, 0);
+    } catch (error) {
+      // A Proxy, or a getter, that throws while the value is read.
+      problem = ` cannot be read: ${describeFailure(error)}`;
+    }
     if (problem !== undefined) return bad(method, `argument ${i + 1}${problem}`);
   }
   return end === args.length ? args : args.slice(0, end);

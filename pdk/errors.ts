@@ -21,6 +21,13 @@ export const ErrorCodes = {
    * always returns a value.
    */
   Unavailable: 'PDK_UNAVAILABLE',
+  /**
+   * Kong never answered the call (it sends no Step after a Lua error on its
+   * side: a call in the wrong phase, a bad argument); the event was given up.
+   */
+  EventAbandoned: 'PDK_EVENT_ABANDONED',
+  /** Kong's answer breaks the server's decoding limits (`--max-map-entries` and the like); it was not decoded. */
+  ResultTooLarge: 'PDK_RESULT_TOO_LARGE',
 } as const;
 
 /** One of {@link ErrorCodes}. */

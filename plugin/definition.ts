@@ -21,7 +21,7 @@ export interface PluginInfo {
   /**
    * When a phase method throws or the config is invalid, let the request go
    * on as if the plugin had not run. Defaults to `false`: in `rewrite`,
-   * `access` and `preread` the request then ends with a 500.
+   * `access`, `response` and `preread` the request then ends with a 500.
    */
   readonly failOpen?: boolean;
   /** Plugin-level schema settings (protocols, scoping). */

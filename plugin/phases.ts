@@ -15,10 +15,15 @@ export type Phase = (typeof PHASES)[number];
 export type PhaseMethod = (kong: Kong) => unknown;
 
 /**
- * Phases in which Kong is still deciding whether to proxy the request: a
- * failing plugin there ends the request with a 500 unless it is fail-open.
+ * Phases in which a failing plugin ends the request with a 500, unless it is
+ * fail-open: where Kong still decides whether to proxy the request
+ * (`rewrite`, `access`, `preread`), and `response`, where Kong holds the
+ * Service's response until its plugins are done (a response filter that
+ * fails must not let through what it was meant to filter; a Lua plugin that
+ * errors there makes Kong answer 500 too). In `certificate` and `log` no PDK
+ * call can stop anything: the failure is logged.
  */
-export const FAIL_CLOSED_PHASES: ReadonlySet<Phase> = new Set<Phase>(['rewrite', 'access', 'preread']);
+export const FAIL_CLOSED_PHASES: ReadonlySet<Phase> = new Set<Phase>(['rewrite', 'access', 'response', 'preread']);
 
 /** Whether `name` is one of {@link PHASES}. */
 export function isPhase(name: unknown): name is Phase {

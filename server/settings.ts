@@ -65,6 +65,34 @@ export interface ServerSettings {
    * (every Kong node) shares the keys (docs/shared.md).
    */
   readonly sharedStore: string;
+  /**
+   * `--block-timeout`: how long the event loop may stay blocked (a plugin's
+   * synchronous loop) before the process logs what ran and is killed
+   * (SIGKILL: status 137 as a shell reports it), so that Kong (or the
+   * primary) starts a new one; 0 turns the watchdog off. Default 10,000 (see
+   * docs/reliability.md for the choice).
+   */
+  readonly blockTimeoutMs: number;
+  /** `--max-live-events`: events running at once; events beyond fail closed at once. Default 100,000. */
+  readonly maxLiveEvents: number;
+  /** `--max-map-entries`: map entries (all maps together) in one message from Kong. Default 16,384. */
+  readonly maxMapEntries: number;
+  /** `--max-array-entries`: array elements (all arrays together) in one message from Kong. Default 262,144. */
+  readonly maxArrayEntries: number;
+  /** `--max-nesting`: how deeply maps and arrays may nest in one message from Kong, the envelope included. Default 1,024. */
+  readonly maxNesting: number;
+  /**
+   * `--redact-headers`: header names (lower case) whose values are kept out
+   * of the log, besides the built-in credential headers (`authorization`,
+   * `cookie`, `apikey`, …). Default none.
+   */
+  readonly redactHeaders: readonly string[];
+  /**
+   * `--parent-pid`: the process whose end ends the server, checked before
+   * listening too (a server whose starter is already gone never serves).
+   * Default: the parent process, as seen at start.
+   */
+  readonly parentPid?: number;
 }
 
 /** The formats of the server's log. */
@@ -87,6 +115,12 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   workers: 1,
   logFormat: 'json',
   sharedStore: 'local',
+  blockTimeoutMs: 10_000,
+  maxLiveEvents: 100_000,
+  maxMapEntries: 16_384,
+  maxArrayEntries: 262_144,
+  maxNesting: 1024,
+  redactHeaders: Object.freeze([]),
 });
 
 /** What `kongVersion` takes, as messages say it. */
@@ -119,6 +153,13 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   logFormat: [(value) => (LOG_FORMATS as readonly unknown[]).includes(value), 'json or pretty'],
   kongVersion: [isKongVersionText, KONG_VERSION_EXPECTED],
   sharedStore: [(value) => value === 'local' || (typeof value === 'string' && /^rediss?:\/\//.test(value)), 'local, or a redis:// or rediss:// URL'],
+  blockTimeoutMs: [(value) => isInteger(value, 0), 'an integer of milliseconds >= 0 (0: no watchdog)'],
+  maxLiveEvents: [(value) => isInteger(value, 1), 'a positive integer'],
+  maxMapEntries: [(value) => isInteger(value, 1), 'a positive integer'],
+  maxArrayEntries: [(value) => isInteger(value, 1), 'a positive integer'],
+  maxNesting: [(value) => isInteger(value, 1), 'a positive integer'],
+  redactHeaders: [(value) => Array.isArray(value) && value.every(isHeaderName), 'a list of lower-case header names'],
+  parentPid: [(value) => isInteger(value, 1), 'a process id'],
 };
 
 /**
@@ -137,9 +178,14 @@ export function serverSettings(given: Partial<ServerSettings> = {}): ServerSetti
       const got = name === 'sharedStore' ? (typeof value === 'string' ? 'another string' : typeof value) : describe(value);
       throw new TypeError(`the server setting ${name} must be ${expected}; got ${got}`);
     }
-    settings[name] = value;
+    settings[name] = Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value;
   }
   return Object.freeze(settings as unknown as ServerSettings);
+}
+
+/** A lower-case HTTP header name (an RFC 9110 token). */
+function isHeaderName(value: unknown): boolean {
+  return typeof value === 'string' && /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(value);
 }
 
 function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {

@@ -28,7 +28,20 @@ export interface ListenOptions extends UnixListenOptions {
  * `shutdownGraceMs`, `watchParent`) are about the process, which
  * `serveOrExit` manages.
  */
-type ServingSettings = Pick<ServerSettings, 'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid' | 'kongVersion'>;
+type ServingSettings = Pick<
+  ServerSettings,
+  | 'eventTimeoutMs'
+  | 'maxMessageBytes'
+  | 'socketMode'
+  | 'allowInsecureSocketDir'
+  | 'announcePid'
+  | 'maxLiveEvents'
+  | 'maxMapEntries'
+  | 'maxArrayEntries'
+  | 'maxNesting'
+  | 'redactHeaders'
+  | 'kongVersion'
+>;
 
 /** What a server serves, besides its settings. */
 interface ServedPlugins {
@@ -86,6 +99,11 @@ function settingsOf(options: StartOptions): ServerSettings {
     allowInsecureSocketDir: either(options, 'allowInsecureSocketDir', 'allowInsecureDirectory'),
     announcePid: options.announcePid,
     kongVersion: options.kongVersion,
+    maxLiveEvents: options.maxLiveEvents,
+    maxMapEntries: options.maxMapEntries,
+    maxArrayEntries: options.maxArrayEntries,
+    maxNesting: options.maxNesting,
+    redactHeaders: options.redactHeaders,
   });
 }
 
@@ -99,6 +117,16 @@ function either<K extends keyof StartOptions>(options: StartOptions, name: K, ol
   return value ?? old;
 }
 
+/** What the log says when `--socket-mode` opens what the umask closes (the mode is applied as asked). */
+export function modeWarning(mode: number, umask: number): Record<string, string> {
+  const octal = (bits: number): string => `0${bits.toString(8).padStart(3, '0')}`;
+  return {
+    socketMode: octal(mode),
+    umask: octal(umask),
+    hint: `the socket is created with mode ${octal(mode)} as asked; pass --socket-mode ${(mode & ~umask & 0o777).toString(8).padStart(3, '0')} to keep to the umask`,
+  };
+}
+
 /** {@link StartOptions} but the settings. */
 type ServerSetup = Omit<StartOptions, keyof ServingSettings | 'mode' | 'allowInsecureDirectory'>;
 
@@ -108,9 +136,23 @@ type ServerSetup = Omit<StartOptions, keyof ServingSettings | 'mode' | 'allowIns
  */
 export async function startWithSettings(options: ServerSetup, settings: ServerSettings): Promise<RunningServer> {
   const { logger } = options;
-  const server = new PluginServer(options.plugins, { ...options, eventTimeoutMs: settings.eventTimeoutMs, kongVersion: settings.kongVersion });
+  const server = new PluginServer(options.plugins, {
+    ...options,
+    eventTimeoutMs: settings.eventTimeoutMs,
+    maxLiveEvents: settings.maxLiveEvents,
+    redactHeaders: settings.redactHeaders,
+    kongVersion: settings.kongVersion,
+  });
   const sockets = new Set<Socket>();
-  const connectionOptions = { announcePid: settings.announcePid, pid: options.pid, maxMessageBytes: settings.maxMessageBytes, readInPlace: options.readInPlace };
+  const connectionOptions = {
+    announcePid: settings.announcePid,
+    pid: options.pid,
+    maxMessageBytes: settings.maxMessageBytes,
+    maxMapEntries: settings.maxMapEntries,
+    maxArrayEntries: settings.maxArrayEntries,
+    maxNesting: settings.maxNesting,
+    readInPlace: options.readInPlace,
+  };
   const accept = (accepted: Socket): void => {
     const { socket } = new Connection(accepted, server, logger, connectionOptions);
     sockets.add(socket);
@@ -122,6 +164,7 @@ export async function startWithSettings(options: ServerSetup, settings: ServerSe
     createDirectory: options.createDirectory,
     backlog: options.backlog,
     pauseOnConnect: options.pauseOnConnect,
+    onModeOpensUmask: (mode, umask) => logger.warn(modeWarning(mode, umask), 'the socket mode opens the socket to users the umask closes files to'),
   };
   const listeners: Server[] = [];
   try {

@@ -21,6 +21,8 @@ import type { Logger } from 'pino';
 import { manageProcess } from '../process/lifecycle.ts';
 import type { ServerSettings } from '../settings.ts';
 import { listenUnix } from '../wire/listener.ts';
+import { modeWarning } from '../start.ts';
+import { watchDescriptors } from '../process/descriptors.ts';
 import { hostSharedStore } from '../shared/transport.ts';
 import { ConnectionDispatcher } from './dispatcher.ts';
 import { Hub } from './hub.ts';
@@ -98,13 +100,19 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     dispatcher.accept(socket);
   };
   try {
-    const listen = { socketMode: settings.socketMode, allowInsecureSocketDir: settings.allowInsecureSocketDir, pauseOnConnect: true };
+    const listen = {
+      socketMode: settings.socketMode,
+      allowInsecureSocketDir: settings.allowInsecureSocketDir,
+      pauseOnConnect: true,
+      onModeOpensUmask: (mode: number, umask: number) => logger.warn(modeWarning(mode, umask), 'the socket mode opens the socket to users the umask closes files to'),
+    };
     for (const path of options.sockets) await listenUnix(path, accept, listen);
   } catch (error) {
     removePeers();
     throw error;
   }
   manageServer(pool, hub, options, removePeers);
+  watchDescriptors(logger);
   pool.start();
 }
 
@@ -131,6 +139,7 @@ function manageServer(pool: WorkerPool, hub: Hub, options: PrimaryOptions, remov
     liveName: 'liveWorkers',
     shutdownGraceMs: settings.shutdownGraceMs,
     watchParent: settings.watchParent,
+    parentPid: settings.parentPid,
     onStop: () => {
       pool.stop();
       drain();

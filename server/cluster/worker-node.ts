@@ -40,6 +40,10 @@ interface WorkerNodeOptions extends Omit<PluginServerOptions, 'ids' | 'cluster'>
   /** The pid to announce: the primary's, so that Kong sees one server. */
   readonly pid?: number;
   readonly maxMessageBytes?: number;
+  /** Decoding limits of the connections (see server/wire/framer.ts); the defaults of ServerSettings when left out. */
+  readonly maxMapEntries?: number;
+  readonly maxArrayEntries?: number;
+  readonly maxNesting?: number;
   /** How long a replica fetch may take before the instance counts as unknown. Defaults to 5,000 ms. */
   readonly fetchTimeoutMs?: number;
   /** How long a `tspdk/shared` operation may wait for the primary. Defaults to 5,000 ms. */
@@ -89,7 +93,7 @@ export class WorkerNode {
       node.#peers = await listenUnix(
         peerSocketPath(options.peerDirectory, options.slot),
         (socket) => {
-          node.#track(new Connection(socket, node.server, options.logger, { announcePid: false, maxMessageBytes: options.maxMessageBytes }).socket);
+          node.#track(new Connection(socket, node.server, options.logger, { ...connectionLimits(options), announcePid: false }).socket);
         },
         { socketMode: 0o600 },
       );
@@ -117,9 +121,9 @@ export class WorkerNode {
   accept(accepted: Socket): Socket {
     const options = this.#options;
     const { socket } = new Connection(accepted, this.server, this.#logger, {
+      ...connectionLimits(options),
       announcePid: options.announcePid,
       pid: options.pid,
-      maxMessageBytes: options.maxMessageBytes,
       route: this.forwarder.route,
     });
     this.#track(socket);
@@ -227,6 +231,12 @@ export class WorkerNode {
       this.#options.control.send({ t: 'fetch', seq, id, askedAt });
     });
   }
+}
+
+/** The limits a worker's connections read with. */
+function connectionLimits(options: WorkerNodeOptions): { maxMessageBytes?: number; maxMapEntries?: number; maxArrayEntries?: number; maxNesting?: number } {
+  const { maxMessageBytes, maxMapEntries, maxArrayEntries, maxNesting } = options;
+  return { maxMessageBytes, maxMapEntries, maxArrayEntries, maxNesting };
 }
 
 function unavailable(message: string): SharedResult {

@@ -6,7 +6,9 @@
  */
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { installCrashGuards, manageProcess } from '../process/lifecycle.ts';
+import { installCrashGuards, manageProcess, redactStrayFailures } from '../process/lifecycle.ts';
+import { watchDescriptors } from '../process/descriptors.ts';
+import { startWatchdog } from '../process/watchdog.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { setSharedTransport } from '../shared/transport.ts';
 import { useServerSharedStore } from '../shared/redis-pool.ts';
@@ -25,6 +27,8 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
   const { settings } = identity;
   const logger = baseLogger.child({ worker: identity.slot });
   installCrashGuards(logger);
+  // A blocked worker is ended (the primary starts a new one), and so is a blocked worker whose primary is gone.
+  await startWatchdog({ logger, blockTimeoutMs: settings.blockTimeoutMs, parent: { pid: identity.primary, startParent: identity.primary }, worker: identity.slot });
   let node: WorkerNode;
   try {
     node = await WorkerNode.start({
@@ -39,6 +43,11 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
       maxMessageBytes: settings.maxMessageBytes,
       eventTimeoutMs: settings.eventTimeoutMs,
       kongVersion: settings.kongVersion,
+      maxLiveEvents: settings.maxLiveEvents,
+      maxMapEntries: settings.maxMapEntries,
+      maxArrayEntries: settings.maxArrayEntries,
+      maxNesting: settings.maxNesting,
+      redactHeaders: settings.redactHeaders,
     });
   } catch (error) {
     // Exiting tells the primary: a first start that fails fails the server, a respawn is retried later.
@@ -57,6 +66,8 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
     node.receive(message);
   });
   node.announceReady();
+  redactStrayFailures((text) => node.server.redactKnownSecrets(text));
+  watchDescriptors(logger);
   manageProcess({ logger, liveEvents: () => node.server.liveEvents, shutdownGraceMs: settings.shutdownGraceMs, watchParent: false });
   // The primary is gone without stopping its workers first (killed, crashed, or
   // orphaned and exiting): to Kong the server is one process, so the whole

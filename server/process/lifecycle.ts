@@ -6,6 +6,8 @@
  * @module
  */
 import type { Logger } from 'pino';
+import { failureDetails } from '../../pdk/failure.ts';
+import { START_PARENT, isAlive } from './parent.ts';
 
 /** Options of {@link manageProcess}. */
 interface LifecycleOptions {
@@ -16,6 +18,8 @@ interface LifecycleOptions {
   readonly shutdownGraceMs?: number;
   /** Exit when the parent process changes (Kong's worker died; the server setting). Defaults to `true`. */
   readonly watchParent?: boolean;
+  /** Exit when this process is gone too (`--parent-pid`). */
+  readonly parentPid?: number;
   /** How often the parent is checked. Defaults to 1,000 ms. */
   readonly parentCheckMs?: number;
   /** Called before exiting; must not throw. */
@@ -34,8 +38,26 @@ interface ProcessControl {
 
 let guardsInstalled = false;
 
-/** The parent when this module loaded: as early as possible, before a dying parent can be gone. */
-const initialParent = process.ppid;
+/** What removes secrets from failures outside phases (set once the plugin server exists). */
+let strayRedactor: (text: string) => string = (text) => text;
+
+/**
+ * Failures the crash guards log are passed through `redact` (the plugin
+ * server's known secret config values) from now on.
+ */
+export function redactStrayFailures(redact: (text: string) => string): void {
+  strayRedactor = redact;
+}
+
+/** A failure outside phases as the log may hold it; a redactor that throws leaves the description only. */
+function strayDetails(value: unknown): ReturnType<typeof failureDetails> {
+  try {
+    return failureDetails(value, strayRedactor);
+  } catch {
+    return failureDetails(value, () => '[not shown: it could not be checked for secrets]');
+  }
+}
+
 
 /**
  * Keeps a plugin's stray exception or unhandled rejection (a floating promise,
@@ -44,11 +66,14 @@ const initialParent = process.ppid;
 export function installCrashGuards(logger: Logger): void {
   if (guardsInstalled) return;
   guardsInstalled = true;
+  // What a plugin throws can be anything (a Proxy whose traps throw): only
+  // its description reaches the logger, as a handler that throws here would
+  // end the process.
   process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'unhandled promise rejection (a plugin did not await or catch a promise)');
+    logger.error({ err: strayDetails(reason) }, 'unhandled promise rejection (a plugin did not await or catch a promise)');
   });
   process.on('uncaughtException', (error) => {
-    logger.error({ err: error }, 'uncaught exception (thrown outside a phase method)');
+    logger.error({ err: strayDetails(error) }, 'uncaught exception (thrown outside a phase method)');
   });
 }
 
@@ -98,10 +123,11 @@ export function manageProcess(options: LifecycleOptions): ProcessControl {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (options.watchParent !== false) {
-    const parent = initialParent;
+    const parent = START_PARENT;
+    const { parentPid } = options;
     const watchdog = setInterval(() => {
-      if (process.ppid !== parent) {
-        logger.warn({ parent, now: process.ppid }, 'the process that started this server is gone; exiting');
+      if (process.ppid !== parent || (parentPid !== undefined && !isAlive(parentPid))) {
+        logger.warn({ parent, now: process.ppid, parentPid }, 'the process that started this server is gone; exiting');
         clearInterval(watchdog);
         exit(0);
       }

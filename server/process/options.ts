@@ -41,6 +41,13 @@ export interface ServerCliOptions {
   readonly kongVersion?: string;
   /** `local`, or the Redis URL of `tspdk/shared`. */
   readonly sharedStore: string;
+  readonly blockTimeout: number;
+  readonly maxLiveEvents: number;
+  readonly maxMapEntries: number;
+  readonly maxArrayEntries: number;
+  readonly maxNesting: number;
+  readonly redactHeaders: readonly string[];
+  readonly parentPid?: number;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -57,6 +64,13 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'log-format',
   'kong-version',
   'shared-store',
+  'block-timeout',
+  'max-live-events',
+  'max-map-entries',
+  'max-array-entries',
+  'max-nesting',
+  'redact-headers',
+  'parent-pid',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -100,6 +114,14 @@ function nonNegativeInteger(value: string): number {
   return number;
 }
 
+/** Parses a comma-separated list of header names, lower-cased. */
+function headerNames(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const bad = names.find((name) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name));
+  if (bad !== undefined) throw new InvalidArgumentError(`${JSON.stringify(bad)} is not a header name`);
+  return names;
+}
+
 /** Parses an octal permission mode such as `660`. */
 function octalMode(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError('expected an octal mode such as 660');
@@ -136,7 +158,14 @@ export function addServerOptions(command: Command): Command {
       new Option('--shared-store <local|url>', 'where tspdk/shared keeps its keys: local (this server), or redis://[user:password@]host[:port][/db][?prefix=…] or rediss://… (shared by every server using it)')
         .argParser(sharedStoreOption)
         .default(DEFAULTS.sharedStore),
-    );
+    )
+    .option('--block-timeout <ms>', 'longest the event loop may stay blocked before the process logs what ran and is killed (SIGKILL, status 137; 0: never)', nonNegativeInteger, DEFAULTS.blockTimeoutMs)
+    .option('--max-live-events <n>', 'events running at once; more fail closed at once', positiveInteger, DEFAULTS.maxLiveEvents)
+    .option('--max-map-entries <n>', 'map entries in one message from Kong (raise it with Kong limits such as large JSON bodies)', positiveInteger, DEFAULTS.maxMapEntries)
+    .option('--max-array-entries <n>', 'array elements in one message from Kong', positiveInteger, DEFAULTS.maxArrayEntries)
+    .option('--max-nesting <n>', 'nesting depth of maps and arrays in one message from Kong', positiveInteger, DEFAULTS.maxNesting)
+    .option('--redact-headers <names>', 'comma-separated header names kept out of the log, besides authorization, cookie, apikey and the like', headerNames, [])
+    .option('--parent-pid <pid>', 'exit when this process is gone, checked before listening too (default: the parent process)', positiveInteger);
 }
 
 /**
@@ -157,6 +186,13 @@ export function settingsFromCommandLine(options: ServerCliOptions): ServerSettin
     logFormat: options.logFormat,
     kongVersion: options.kongVersion,
     sharedStore: options.sharedStore,
+    blockTimeoutMs: options.blockTimeout,
+    maxLiveEvents: options.maxLiveEvents,
+    maxMapEntries: options.maxMapEntries,
+    maxArrayEntries: options.maxArrayEntries,
+    maxNesting: options.maxNesting,
+    redactHeaders: options.redactHeaders,
+    parentPid: options.parentPid,
   });
 }
 

@@ -7,7 +7,10 @@
  */
 import type { Logger } from 'pino';
 import { workerIdentity } from '../cluster/role.ts';
-import { ignoreHangups, installCrashGuards, manageProcess } from './lifecycle.ts';
+import { ignoreHangups, installCrashGuards, manageProcess, redactStrayFailures } from './lifecycle.ts';
+import { watchDescriptors } from './descriptors.ts';
+import { START_PARENT, orphanedAtStart, parentFacts } from './parent.ts';
+import { startWatchdog } from './watchdog.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { toServerSettings, type ServerCliOptions } from './options.ts';
 import type { ServerSettings } from '../settings.ts';
@@ -51,6 +54,13 @@ export async function serveOrExit(request: ServeRequest, options: ServerCliOptio
   }
   const settings = toServerSettings(options);
   installCrashGuards(request.logger);
+  const orphaned = settings.watchParent ? orphanedAtStart(parentFacts(settings.parentPid)) : undefined;
+  if (orphaned !== undefined) {
+    // Listening now would take Kong's socket path from the server that replaced this one.
+    request.logger.warn({ reason: orphaned }, 'the process that started this server is already gone; exiting without serving');
+    request.beforeExit?.();
+    process.exit(0);
+  }
   try {
     announceKongVersion(request.logger, settings.kongVersion);
   } catch (error) {
@@ -66,6 +76,12 @@ export async function serveOrExit(request: ServeRequest, options: ServerCliOptio
 async function serveSingle(request: ServeRequest, settings: ServerSettings): Promise<RunningServer> {
   const { plugins, sockets, logger } = request;
   useServerSharedStore(settings.sharedStore, logger, setSharedTransport);
+  // Before listening: see startWatchdog.
+  await startWatchdog({
+    logger,
+    blockTimeoutMs: settings.blockTimeoutMs,
+    parent: settings.watchParent ? { startParent: START_PARENT, pid: settings.parentPid } : undefined,
+  });
   let running: RunningServer;
   try {
     running = await startWithSettings({ plugins, sockets, logger }, settings);
@@ -73,10 +89,13 @@ async function serveSingle(request: ServeRequest, settings: ServerSettings): Pro
     return exitUnlistened(request, error);
   }
   const server = running.server;
+  redactStrayFailures((text) => server.redactKnownSecrets(text));
+  watchDescriptors(logger);
   manageProcess({
     logger,
     liveEvents: () => server.liveEvents,
     watchParent: settings.watchParent,
+    parentPid: settings.parentPid,
     shutdownGraceMs: settings.shutdownGraceMs,
     beforeExit: request.beforeExit,
   });

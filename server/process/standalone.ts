@@ -10,6 +10,8 @@ import { normalizeLongOptions } from './argv.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import { SERVER_LONG_OPTIONS, addServerOptions, type ServerCliOptions } from './options.ts';
 import { writeStdout } from './stdout-guard.ts';
+// The parent as early as the plugin file loads (see parent.ts).
+import './parent.ts';
 
 /** Parsed options of a plugin microservice. */
 export interface StandaloneOptions extends ServerCliOptions {

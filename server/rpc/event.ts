@@ -18,6 +18,8 @@ import { ErrorCodes, PdkError } from '../../pdk/errors.ts';
 import { Kong } from '../../pdk/kong.ts';
 import type { Instance } from './instance.ts';
 import { FAIL_CLOSED_PHASES, type Phase, type PhaseMethod } from '../../plugin/phases.ts';
+import { describeFailure } from '../../pdk/failure.ts';
+import { activityCode, recordEntry, type ActivityCode } from './activity.ts';
 
 /** Where an answer to Kong goes: the connection that carried Kong's request. */
 export interface Replier {
@@ -42,7 +44,27 @@ export interface EventHost {
   ended(event: Event): void;
   /** A phase method failed (thrown, rejected, timed out). */
   failed(event: Event, error: unknown): void;
+  /** Header (and query argument) names whose values the event keeps out of failure messages. */
+  readonly secretHeaders: ReadonlySet<string>;
+  /** `text` without the secrets of `event`: its instance's secret config values, the credentials it read. */
+  redact(event: Event, text: string): string;
 }
+
+/** PDK calls whose results may carry a credential: how to find it. */
+const CREDENTIAL_SOURCES: ReadonlyMap<string, 'named' | 'map' | 'all'> = new Map([
+  ['kong.request.get_header', 'named'],
+  ['kong.response.get_header', 'named'],
+  ['kong.service.response.get_header', 'named'],
+  ['kong.request.get_query_arg', 'named'],
+  ['kong.request.get_headers', 'map'],
+  ['kong.response.get_headers', 'map'],
+  ['kong.service.response.get_headers', 'map'],
+  ['kong.request.get_query', 'map'],
+  ['kong.client.get_credential', 'all'],
+] as const);
+
+/** Most credential values one event keeps for redaction. */
+const MAX_CREDENTIALS = 64;
 
 interface Call {
   readonly method: string;
@@ -74,6 +96,10 @@ export class Event implements Bridge {
   #handlerDone = false;
   #failing = false;
   #ended = false;
+  /** This event's plugin and phase for the watchdog's record ({@link recordEntry}); found at the first entry. */
+  #activity: ActivityCode = -1;
+  /** `[name, value]` of the credentials Kong sent this event (redacted from its failure messages). */
+  #credentials: Array<readonly [string, string]> | undefined;
 
   constructor(id: number, instance: Instance, phase: Phase, host: EventHost, replier: Replier, msgid: number, now: number) {
     this.id = id;
@@ -95,23 +121,29 @@ export class Event implements Bridge {
     return this.#ended;
   }
 
-  /** Runs the phase method with `kong` (bound to this event unless given); its result or failure drives the rest. */
+  /**
+   * Runs the phase method with `kong` (bound to this event unless given);
+   * its result or failure drives the rest. Never throws, whatever the method
+   * returns or throws: a thenable is followed through its `then` (which may
+   * itself throw, or call back more than once), anything else counts as
+   * returned.
+   */
   run(method: PhaseMethod, kong: Kong = new Kong(this)): void {
-    let result: unknown;
+    this.#entering();
     try {
-      result = method.call(this.instance.object, kong);
+      const result: unknown = method.call(this.instance.object, kong);
+      if (result !== null && (typeof result === 'object' || typeof result === 'function')) {
+        const then: unknown = (result as { then?: unknown }).then;
+        if (typeof then === 'function') {
+          Reflect.apply(then, result, [() => this.#handlerReturned(), (error: unknown) => this.#handlerFailed(error)]);
+          return;
+        }
+      }
     } catch (error) {
       this.#handlerFailed(error);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(
-        () => this.#handlerReturned(),
-        (error: unknown) => this.#handlerFailed(error),
-      );
-    } else {
-      this.#handlerReturned();
-    }
+    this.#handlerReturned();
   }
 
   /** Ends the event as failed without running the phase (bad config, missing phase). */
@@ -149,12 +181,9 @@ export class Event implements Bridge {
    * `plugin.StepError`. Returns false when no call was out (nothing changes).
    */
   step(replier: Replier, msgid: number, data: unknown, failed: boolean, now: number): boolean {
-    const call = this.#pending;
-    if (call === undefined || this.#ended) return false;
-    this.#pending = undefined;
-    this.#replier = replier;
-    this.#msgid = msgid;
-    this.since = now;
+    const call = this.#resume(replier, msgid, now);
+    if (call === undefined) return false;
+    if (!failed && data != null && CREDENTIAL_SOURCES.has(call.method)) this.#noteCredentials(call, data);
     if (failed) {
       call.reject(new PdkError(ErrorCodes.PdkCallFailed, call.method, typeof data === 'string' ? data : 'Kong reported an error'));
     } else if (call.shape === undefined) {
@@ -166,9 +195,86 @@ export class Event implements Bridge {
     return true;
   }
 
-  /** Kong will never send the Step this event waits for: forget it. */
-  abandon(): void {
+  /**
+   * Kong answered the PDK call that was out, but its answer cannot be used
+   * (it was not decoded, see `maxMapEntries`): the call rejects with
+   * `PDK_RESULT_TOO_LARGE` and `reason`, and the event goes on. Returns false
+   * when no call was out.
+   */
+  refuseResult(replier: Replier, msgid: number, reason: string, now: number): boolean {
+    const call = this.#resume(replier, msgid, now);
+    if (call === undefined) return false;
+    call.reject(new PdkError(ErrorCodes.ResultTooLarge, call.method, reason));
+    this.#next();
+    return true;
+  }
+
+  /** The credentials Kong sent this event, as `[header or argument name, value]`. */
+  get credentials(): ReadonlyArray<readonly [string, string]> {
+    return this.#credentials ?? [];
+  }
+
+  /** Keeps the credential values in Kong's answer to `call`. */
+  #noteCredentials(call: Call, data: unknown): void {
+    const names = this.#host.secretHeaders;
+    const keep = (name: string, value: unknown): void => {
+      const list = (this.#credentials ??= []);
+      if (typeof value === 'string' && value !== '' && list.length < MAX_CREDENTIALS) list.push([name, value]);
+      else if (Array.isArray(value)) for (const item of value) keep(name, item);
+    };
+    const kind = CREDENTIAL_SOURCES.get(call.method);
+    const first = call.args[0];
+    if (kind === 'named') {
+      if (typeof first === 'string' && names.has(first.toLowerCase())) keep(first, data);
+    } else if (typeof data === 'object' && !(data instanceof Uint8Array)) {
+      for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+        if (kind === 'all' || names.has(key.toLowerCase())) keep(key, value);
+      }
+    }
+  }
+
+  /** The plugin's code of this event runs next (now, or from the microtasks of this turn). */
+  #entering(): void {
+    if (this.#activity < 0) this.#activity = activityCode(this.instance.plugin.name, this.phase);
+    recordEntry(this.#activity, this.instance.id, this.id);
+  }
+
+  /** Takes the call that was out, and Kong's request to answer next; `undefined` when no call was out. */
+  #resume(replier: Replier, msgid: number, now: number): Call | undefined {
+    const call = this.#pending;
+    if (call === undefined || this.#ended) return undefined;
+    this.#entering();
+    this.#pending = undefined;
+    this.#replier = replier;
+    this.#msgid = msgid;
+    this.since = now;
+    return call;
+  }
+
+  /**
+   * Kong will never send the Step this event waits for: the PDK call that is
+   * out rejects with a {@link PdkError} of code `PDK_EVENT_ABANDONED` (so the
+   * plugin's `catch` and `finally` run), calls queued behind it with
+   * `PDK_EVENT_ENDED`, and the event is forgotten. `waitedMs` is how long
+   * Kong has been silent.
+   */
+  abandon(waitedMs: number): void {
+    const pending = this.#pending;
+    const queued = this.#queue;
     this.#end();
+    if (pending === undefined) return;
+    this.#entering();
+    pending.reject(
+      new PdkError(
+        ErrorCodes.EventAbandoned,
+        pending.method,
+        `Kong sent no answer in ${Math.round(waitedMs)} ms, most likely because the call raised a Lua error on Kong's side ` +
+          "(a call in the wrong phase, a bad argument): see Kong's error.log",
+      ),
+    );
+    for (const call of queued ?? []) {
+      call.reject(new PdkError(ErrorCodes.EventEnded, call.method, `the ${this.phase} event has ended: Kong never answered ${pending.method}`));
+    }
   }
 
   /** The phase method has kept Kong waiting too long: fail the event. */
@@ -206,7 +312,7 @@ export class Event implements Bridge {
           ? replier.replyStep(this.#msgid, this.id, call.method, args)
           : replier.reply(this.#msgid, null, { EventId: this.id, Data: { Method: call.method, Args: args } });
     } catch (error) {
-      call.reject(new PdkError(ErrorCodes.BadArgument, call.method, `an argument cannot be sent to Kong: ${(error as Error).message}`));
+      call.reject(new PdkError(ErrorCodes.BadArgument, call.method, `an argument cannot be sent to Kong: ${describeFailure(error)}`));
       this.#next();
       return;
     }
@@ -230,9 +336,19 @@ export class Event implements Bridge {
     this.#handlerDone = true;
     if (this.#ended || this.#failing) return;
     this.#failing = true;
-    this.#host.failed(this, error);
+    try {
+      this.#host.failed(this, error);
+    } catch {
+      // The host's log must not keep the event from ending.
+    }
     const closed = FAIL_CLOSED_PHASES.has(this.phase) && !this.instance.plugin.failOpen;
-    const text = `[tspdk] plugin ${this.instance.plugin.name} failed in ${this.phase}${closed ? ', request ends with 500' : ''}: ${describe(error)}`;
+    let description: string;
+    try {
+      description = this.#host.redact(this, describeFailure(error));
+    } catch {
+      description = 'a failure that cannot be described without its secrets';
+    }
+    const text = `[tspdk] plugin ${this.instance.plugin.name} failed in ${this.phase}${closed ? ', request ends with 500' : ''}: ${description}`;
     const afterLog = (): void => {
       if (this.#ended) return;
       if (closed) this.#submit({ method: 'kong.response.error', args: [500], shape: undefined, exit: true, resolve: ignore, reject: ignore });
@@ -271,7 +387,3 @@ function settleShaped(call: Call, raw: unknown): void {
   call.resolve(value);
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}

@@ -5,6 +5,8 @@
  * @module
  */
 import { MESSAGES } from '../../schema/validate.ts';
+import { describeFailure } from '../../pdk/failure.ts';
+import { activityCode, CONSTRUCTOR, recordEntry } from './activity.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
 import type { Phase, PhaseMethod } from '../../plugin/phases.ts';
 
@@ -77,19 +79,34 @@ export function createInstance(
   const problems = applied.errors.filter((error) => !error.endsWith(unknown));
   if (parsed.problem !== undefined) problems.unshift(parsed.problem);
   let object: object;
+  recordEntry(activityCode(plugin.name, CONSTRUCTOR), id, 0);
   try {
     object = plugin.instantiate === undefined ? new plugin.pluginClass() : plugin.instantiate(parsed.value);
   } catch (error) {
-    object = Object.create(plugin.pluginClass.prototype as object) as object;
-    problems.push(`the plugin's constructor threw: ${error instanceof Error ? error.message : String(error)}`);
+    object = bareObject(plugin);
+    problems.push(`the plugin's constructor threw: ${describeFailure(error)}`);
   }
   // An instantiated object was given the config by its constructor.
   if (plugin.instantiate !== undefined) return { id, plugin, object, config: applied.values, problems, warnings, startTime, configJson };
-  for (const key of Object.keys(applied.values)) {
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
-    Object.defineProperty(object, key, { value: applied.values[key], writable: true, enumerable: true, configurable: true });
+  try {
+    for (const key of Object.keys(applied.values)) {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+      Object.defineProperty(object, key, { value: applied.values[key], writable: true, enumerable: true, configurable: true });
+    }
+  } catch (error) {
+    // A frozen object, or a Proxy the constructor returned.
+    problems.push(`the plugin object does not take its config fields: ${describeFailure(error)}`);
   }
   return { id, plugin, object, config: applied.values, problems, warnings, startTime, configJson };
+}
+
+/** An object of the plugin's class made without running its constructor (which threw), or a plain one. */
+function bareObject(plugin: PluginDefinition): object {
+  try {
+    return Object.create(plugin.pluginClass.prototype as object) as object;
+  } catch {
+    return Object.create(null) as object;
+  }
 }
 
 /** The phase method of an instance, or `undefined` when its class has none. */

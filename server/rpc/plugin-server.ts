@@ -12,12 +12,13 @@ import type { InstanceRecord } from './instance.ts';
 import { ClosedInstances, clusterClock } from './closed-instances.ts';
 import { IdSource, ownerSlot, type Ids } from './ids.ts';
 import { createInstance, phaseMethod, type Instance } from './instance.ts';
-import { isPhase, type Phase } from '../../plugin/phases.ts';
+import { FAIL_CLOSED_PHASES, isPhase, type Phase } from '../../plugin/phases.ts';
 import type { PluginDefinition } from '../../plugin/definition.ts';
-import { RpcLog, redactProblems } from './redact.ts';
 import { kongVersionCheck } from './kong-version.ts';
 import { Kong } from '../../pdk/kong.ts';
 import type { KongVersionCheck } from '../../pdk/version-check.ts';
+import { RpcLog, configSecrets, credentialPieces, redactProblems, redactText, secretHeaderNames } from './redact.ts';
+import { describeFailure, failureDetails } from '../../pdk/failure.ts';
 import * as envelope from '../wire/envelope.ts';
 
 // A module-local binding, which V8 folds into the code (see wire/envelope.ts).
@@ -41,6 +42,15 @@ export interface PluginServerOptions {
   readonly abandonAfterMs?: number;
   /** How often timed-out and abandoned events are looked for. Defaults to 1,000 ms. */
   readonly sweepIntervalMs?: number;
+  /**
+   * Events running at once (the server setting). An event beyond it is not
+   * started: it fails closed at once (`kong.response.error(500)` in the
+   * phases that fail closed, `"ret"` in the others), and the refusals are
+   * logged once per sweep with their count. Defaults to 100,000.
+   */
+  readonly maxLiveEvents?: number;
+  /** Header names (lower case) kept out of the log besides the built-in credential headers (see redact.ts). */
+  readonly redactHeaders?: readonly string[];
   /** Where ids start; random by default (tests only). */
   readonly ids?: { readonly instances?: Ids; readonly events?: Ids };
   /** The other workers of a multi-process server (`--workers N`); absent in a single process. */
@@ -76,8 +86,6 @@ export interface ClusterPeers {
 /** An RPC failed; the message goes back to Kong as the error string. */
 export class RpcError extends Error {}
 
-/** An event of an instance whose config is invalid: logged once per instance, without a stack. */
-class InvalidConfigError extends Error {}
 
 /** The Step variants that carry a PDK call's result (`plugin.StepError` carries its failure). */
 const RESULT_STEPS: ReadonlySet<string> = new Set(envelope.STEP_METHODS.filter((method) => method !== Method.stepError));
@@ -102,23 +110,31 @@ export class PluginServer implements EventHost {
   readonly #eventTimeoutMs: number;
   readonly #abandonAfterMs: number;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #maxLiveEvents: number;
+  /** Events refused since the last sweep for being over {@link PluginServerOptions.maxLiveEvents}. */
+  #refused: SweepReport | undefined;
   readonly #startTime = Math.floor(Date.now() / 1000);
   #eventsStarted = 0;
   readonly #rpcLog: RpcLog;
   /** The PDK calls `--kong-version` refuses; undefined without it (the hot path then pays nothing). */
   readonly #versionCheck: KongVersionCheck | undefined;
+  readonly secretHeaders: ReadonlySet<string>;
+  /** The secret config values of each instance, found at its first failure. */
+  readonly #instanceSecrets = new WeakMap<Instance, readonly string[]>();
 
   /** @throws {@link KongVersionError} for a `kongVersion` the table of PDK functions cannot check against. */
   constructor(plugins: readonly PluginDefinition[], options: PluginServerOptions) {
     this.#versionCheck = kongVersionCheck(options.kongVersion);
     for (const plugin of plugins) this.addPlugin(plugin);
     this.#logger = options.logger;
-    this.#rpcLog = new RpcLog(this.#logger, (name) => this.#plugins.get(name));
+    this.secretHeaders = secretHeaderNames(options.redactHeaders);
+    this.#rpcLog = new RpcLog(this.#logger, (name) => this.#plugins.get(name), this.secretHeaders);
     this.#instanceIds = options.ids?.instances ?? new IdSource();
     this.#eventIds = options.ids?.events ?? new IdSource();
     this.#cluster = options.cluster;
     this.#eventTimeoutMs = options.eventTimeoutMs ?? 50_000;
     this.#abandonAfterMs = options.abandonAfterMs ?? 65_000;
+    this.#maxLiveEvents = options.maxLiveEvents ?? 100_000;
     this.#sweeper = setInterval(() => this.sweep(performance.now()), options.sweepIntervalMs ?? 1000);
     this.#sweeper.unref();
   }
@@ -196,8 +212,8 @@ export class PluginServer implements EventHost {
   }
 
   #internalError(replier: Replier, msgid: number, method: string, error: unknown): void {
-    const message = error instanceof RpcError ? error.message : `internal error in ${method}: ${(error as Error).message}`;
-    if (!(error instanceof RpcError)) this.#logger.error({ err: error, method }, 'rpc failed');
+    const message = error instanceof RpcError ? error.message : `internal error in ${method}: ${describeFailure(error)}`;
+    if (!(error instanceof RpcError)) this.#logger.error({ err: failureDetails(error), method }, 'rpc failed');
     replier.reply(msgid, message, null);
   }
 
@@ -214,22 +230,43 @@ export class PluginServer implements EventHost {
     };
   }
 
-  /** Fails events that kept Kong waiting too long and forgets abandoned ones. */
+  /**
+   * Fails events that kept Kong waiting too long and forgets abandoned ones.
+   * Each kind is logged once per sweep with its count, not once per event:
+   * Kong going away can leave thousands behind at once.
+   */
   sweep(now: number): void {
     if (this.#closed.size > 0) this.#closed.prune();
+    let expired: SweepReport | undefined;
+    let abandoned: SweepReport | undefined;
     for (const event of this.#events.values()) {
       const age = now - event.since;
       if (event.kongWaiting) {
         if (age > this.#eventTimeoutMs) {
-          event.expire(new Error(`the ${event.phase} phase did not answer within ${this.#eventTimeoutMs} ms`));
+          expired = report(expired, event.instance.plugin.name, event.phase, event.id);
+          event.expire(timeoutError(`the ${event.phase} phase did not answer within ${this.#eventTimeoutMs} ms`));
         }
       } else if (age > this.#abandonAfterMs) {
-        this.#logger.warn(
-          { plugin: event.instance.plugin.name, phase: event.phase, eventId: event.id },
-          'Kong sent no step for this event; forgetting it',
-        );
-        event.abandon();
+        abandoned = report(abandoned, event.instance.plugin.name, event.phase, event.id);
+        event.abandon(age);
       }
+    }
+    if (expired !== undefined) {
+      this.#logger.error({ ...expired, timeoutMs: this.#eventTimeoutMs }, 'phases did not answer in time; their events failed');
+    }
+    const refused = this.#refused;
+    if (refused !== undefined) {
+      this.#refused = undefined;
+      this.#logger.error(
+        { ...refused, liveEvents: this.#events.size, maxLiveEvents: this.#maxLiveEvents },
+        'events refused: too many running at once (--max-live-events); they failed closed without running',
+      );
+    }
+    if (abandoned !== undefined) {
+      this.#logger.warn(
+        { ...abandoned, afterMs: this.#abandonAfterMs },
+        "Kong sent no step for these events (most likely a Lua error on Kong's side, see its error.log); their pending PDK calls were rejected and the events forgotten",
+      );
     }
   }
 
@@ -240,7 +277,9 @@ export class PluginServer implements EventHost {
   }
 
   failed(event: Event, error: unknown): void {
-    if (error instanceof InvalidConfigError) {
+    // Timeouts are logged by the sweep, once for all. (Not `instanceof`: a Proxy's trap could throw.)
+    if (timeouts.has(error as object)) return;
+    if (invalidConfigs.has(error as object)) {
       if (this.#invalidLogged.has(event.instance)) return;
       this.#invalidLogged.add(event.instance);
       const { plugin, id, problems } = event.instance;
@@ -248,9 +287,40 @@ export class PluginServer implements EventHost {
       return;
     }
     this.#logger.error(
-      { err: error, plugin: event.instance.plugin.name, phase: event.phase, instanceId: event.instance.id, eventId: event.id },
+      {
+        err: failureDetails(error, (text) => this.redact(event, text)),
+        plugin: event.instance.plugin.name,
+        phase: event.phase,
+        instanceId: event.instance.id,
+        eventId: event.id,
+      },
       'plugin phase failed',
     );
+  }
+
+  redact(event: Event, text: string): string {
+    const instance = event.instance;
+    let secrets = this.#instanceSecrets.get(instance);
+    if (secrets === undefined) {
+      secrets = configSecrets(instance.plugin, instance.config);
+      this.#instanceSecrets.set(instance, secrets);
+    }
+    const credentials = event.credentials.flatMap(([name, value]) => credentialPieces(name, value));
+    return secrets.length === 0 && credentials.length === 0 ? text : redactText(text, [...secrets, ...credentials]);
+  }
+
+  /**
+   * `text` without the secret config values of any live instance: for
+   * failures outside an event (a plugin's stray timer), where the plugin
+   * is not known.
+   */
+  redactKnownSecrets(text: string): string {
+    const secrets = new Set<string>();
+    for (const instance of this.#instances.values()) {
+      for (const secret of configSecrets(instance.plugin, instance.config)) secrets.add(secret);
+      if (secrets.size > 4096) break;
+    }
+    return secrets.size === 0 ? text : redactText(text, secrets);
   }
 
   // RPC methods ------------------------------------------------------------
@@ -278,7 +348,10 @@ export class PluginServer implements EventHost {
   }
 
   #closeInstance(replier: Replier, msgid: number, arg: unknown): void {
-    const id = typeof arg === 'number' ? arg : asRecord(arg, 'plugin.CloseInstance expects an instance id')['InstanceId'];
+    // Kong sends the id; a map {InstanceId} is taken too.
+    const record = arg !== null && typeof arg === 'object' && !Array.isArray(arg) && !(arg instanceof Uint8Array);
+    const id = record ? (arg as Record<string, unknown>)['InstanceId'] : arg;
+    if (typeof id !== 'number') throw new RpcError(`plugin.CloseInstance expects an instance id (a number), got ${describeValue(arg)}`);
     this.#withInstance(replier, msgid, id, (instance) => {
       this.#instances.delete(instance.id);
       if (this.#cluster !== undefined && ownerSlot(instance.id) === this.#cluster.slot) {
@@ -291,6 +364,8 @@ export class PluginServer implements EventHost {
   }
 
   #instanceStatus(replier: Replier, msgid: number, arg: unknown): void {
+    // Not "No plugin instance": that text makes Kong reset and retry.
+    if (typeof arg !== 'number') throw new RpcError(`plugin.InstanceStatus expects an instance id (a number), got ${describeValue(arg)}`);
     this.#withInstance(replier, msgid, arg, (instance) => replier.reply(msgid, null, instanceStatus(instance)));
   }
 
@@ -420,18 +495,41 @@ export class PluginServer implements EventHost {
   }
 
   #startEvent(replier: Replier, msgid: number, instance: Instance, phase: Phase): void {
+    if (this.#events.size >= this.#maxLiveEvents) return this.#refuseEvent(replier, msgid, instance, phase);
     const event = new Event(this.#eventIds.next(), instance, phase, this, replier, msgid, performance.now());
     this.#events.set(event.id, event);
     this.#eventsStarted++;
-    const method = phaseMethod(instance, phase);
-    if (instance.problems.length > 0) {
-      event.refuse(new InvalidConfigError(`invalid config: ${instance.problems.join('; ')}`));
-    } else if (method === undefined) {
-      event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
-    } else {
-      const check = this.#versionCheck;
-      event.run(method, check === undefined ? undefined : new Kong(check.bridge(event, phase)));
+    if (instance.problems.length > 0) return event.refuse(invalidConfigError(`invalid config: ${instance.problems.join('; ')}`));
+    let method: ReturnType<typeof phaseMethod>;
+    try {
+      // A getter or a Proxy may stand where the method is: its failure is the phase's.
+      method = phaseMethod(instance, phase);
+    } catch (error) {
+      return event.refuse(error);
     }
+    if (method === undefined) return event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
+    const check = this.#versionCheck;
+    event.run(method, check === undefined ? undefined : new Kong(check.bridge(event, phase)));
+  }
+
+  /** Answers a HandleEvent over the live-event limit without starting the event: it fails closed at once. */
+  #refuseEvent(replier: Replier, msgid: number, instance: Instance, phase: Phase): void {
+    const id = this.#eventIds.next();
+    this.#refused = report(this.#refused, instance.plugin.name, phase, id);
+    const closed = FAIL_CLOSED_PHASES.has(phase) && !instance.plugin.failOpen;
+    if (replier.replyStep !== undefined) replier.replyStep(msgid, id, closed ? REFUSAL.Method : undefined, closed ? REFUSAL.Args : []);
+    else replier.reply(msgid, null, { EventId: id, Data: closed ? REFUSAL : 'ret' });
+  }
+
+  /**
+   * A Step for event `eventId` arrived that was not decoded (`reason`: the
+   * decoding limit it breaks): the PDK call it answers rejects, and the event
+   * goes on, so that the plugin fails closed or handles it. Returns false
+   * when no such event waits for a Step.
+   */
+  refuseResult(replier: Replier, msgid: number, eventId: number, reason: string): boolean {
+    const event = this.#events.get(eventId);
+    return event !== undefined && event.refuseResult(replier, msgid, reason, performance.now());
   }
 
   #step(replier: Replier, msgid: number, arg: unknown, failed: boolean): void {
@@ -462,3 +560,42 @@ function describeValue(value: unknown): string {
 function instanceStatus(instance: Instance): Record<string, unknown> {
   return { Name: instance.plugin.name, Id: instance.id, Config: instance.config, StartTime: instance.startTime };
 }
+
+/** Failures of phases that kept Kong waiting past the event timeout (logged by the sweep, not per event). */
+const timeouts = new WeakSet<object>();
+
+function timeoutError(message: string): Error {
+  const error = new Error(message);
+  timeouts.add(error);
+  return error;
+}
+
+/** Failures of events of an instance whose config is invalid: logged once per instance, without a stack. */
+const invalidConfigs = new WeakSet<object>();
+
+function invalidConfigError(message: string): Error {
+  const error = new Error(message);
+  invalidConfigs.add(error);
+  return error;
+}
+
+/** What one sweep logs about one kind of event: how many, and which plugins and phases. */
+interface SweepReport {
+  count: number;
+  /** Events per `plugin/phase`. */
+  readonly phases: Record<string, number>;
+  /** The first few events, for looking them up in Kong's log. */
+  readonly eventIds: number[];
+}
+
+function report(current: SweepReport | undefined, plugin: string, phase: Phase, eventId: number): SweepReport {
+  const into = current ?? { count: 0, phases: {}, eventIds: [] };
+  into.count++;
+  const key = `${plugin}/${phase}`;
+  into.phases[key] = (into.phases[key] ?? 0) + 1;
+  if (into.eventIds.length < 5) into.eventIds.push(eventId);
+  return into;
+}
+
+/** What an event refused over the live-event limit sends in the phases that fail closed. */
+const REFUSAL = Object.freeze({ Method: 'kong.response.error', Args: Object.freeze([500]) });

@@ -21,8 +21,32 @@ import { Method } from '../wire/envelope.ts';
 /** What a redacted value is replaced with. */
 export const REDACTED = '[REDACTED]';
 
-/** Header names (lower case) whose values are never logged. */
-const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'set-cookie']);
+/**
+ * Header names (lower case) whose values are never logged, and whose values
+ * a plugin reads are redacted from its error messages: credentials, by
+ * default. `--redact-headers` adds names; query arguments of the same names
+ * (`?apikey=`) are treated alike.
+ */
+export const CREDENTIAL_HEADERS: readonly string[] = Object.freeze([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'apikey',
+  'api-key',
+  'x-api-key',
+  'x-apikey',
+  'x-auth-token',
+  'x-access-token',
+  'x-amz-security-token',
+  'x-csrf-token',
+  'x-xsrf-token',
+]);
+
+/** The header names to redact: {@link CREDENTIAL_HEADERS} and `extra` (lower case). */
+export function secretHeaderNames(extra: readonly string[] = []): ReadonlySet<string> {
+  return new Set([...CREDENTIAL_HEADERS, ...extra.map((name) => name.toLowerCase())]);
+}
 
 /** PDK methods whose first argument names a header and whose result (or second argument) is its value. */
 const HEADER_VALUE_METHODS: ReadonlySet<string> = new Set([
@@ -33,6 +57,7 @@ const HEADER_VALUE_METHODS: ReadonlySet<string> = new Set([
   'kong.response.add_header',
   'kong.service.request.set_header',
   'kong.service.request.add_header',
+  'kong.request.get_query_arg',
 ]);
 
 /** PDK methods that carry bodies or whole requests: only sizes are logged. */
@@ -154,15 +179,17 @@ function sizeOf(value: unknown, depth = 0): number {
 export class RpcLog {
   readonly #logger: Logger;
   readonly #plugin: (name: string) => PluginDefinition | undefined;
+  readonly #secretHeaders: ReadonlySet<string>;
   readonly #trees = new Map<string, SecretTree>();
   /** Values of secret config fields seen in StartInstance: redacted wherever they appear. */
   readonly #secrets = new Set<string>();
   /** Events whose next Step carries a secret (a secret header's value, a body). */
   readonly #sensitiveSteps = new Map<unknown, 'value' | 'body'>();
 
-  constructor(logger: Logger, plugin: (name: string) => PluginDefinition | undefined) {
+  constructor(logger: Logger, plugin: (name: string) => PluginDefinition | undefined, secretHeaders: ReadonlySet<string> = secretHeaderNames()) {
     this.#logger = logger;
     this.#plugin = plugin;
+    this.#secretHeaders = secretHeaders;
   }
 
   /** Logs Kong's request and returns a replier that logs the answer. */
@@ -228,7 +255,7 @@ export class RpcLog {
       this.#sensitiveSteps.set(eventId, 'body');
       return args.map((arg) => `<${sizeOf(arg)} bytes>`);
     }
-    if (HEADER_VALUE_METHODS.has(method) && typeof args[0] === 'string' && SECRET_HEADERS.has(args[0].toLowerCase())) {
+    if (HEADER_VALUE_METHODS.has(method) && typeof args[0] === 'string' && this.#secretHeaders.has(args[0].toLowerCase())) {
       this.#sensitiveSteps.set(eventId, 'value');
       return [args[0], ...args.slice(1).map(() => REDACTED)];
     }
@@ -298,7 +325,7 @@ export class RpcLog {
         out['…'] = 'more keys';
         break;
       }
-      out[truncate(key)] = SECRET_HEADERS.has(key.toLowerCase()) ? REDACTED : this.#show(item, depth + 1);
+      out[truncate(key)] = this.#secretHeaders.has(key.toLowerCase()) ? REDACTED : this.#show(item, depth + 1);
     }
     return out;
   }
@@ -313,4 +340,74 @@ export class RpcLog {
 
 function truncate(value: string): string {
   return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}… (${value.length} chars)` : value;
+}
+
+/** Secret trees by plugin: built once per plugin definition. */
+const trees = new WeakMap<PluginDefinition, SecretTree>();
+
+/** The strings in the secret config fields of `config` (Kong's `encrypted` or `referenceable`). */
+export function configSecrets(plugin: PluginDefinition, config: unknown): string[] {
+  let tree = trees.get(plugin);
+  if (tree === undefined) {
+    tree = secretTree(plugin.configSchema.fields);
+    trees.set(plugin, tree);
+  }
+  const found: string[] = [];
+  const collect = (value: unknown, depth = 0): void => {
+    if (typeof value === 'string') {
+      if (value !== '') found.push(value);
+    } else if (value !== null && typeof value === 'object' && depth < MAX_DEPTH) {
+      for (const item of Object.values(value)) collect(item, depth + 1);
+    }
+  };
+  if (tree.size > 0) eachSecret(config, tree, (value) => collect(value));
+  return found;
+}
+
+/**
+ * The parts of a credential header's value worth redacting on their own:
+ * the value, the credentials after an `Authorization` scheme (and the
+ * password of `Basic`), the value of each cookie.
+ */
+export function credentialPieces(name: string, value: string): string[] {
+  const pieces = [value];
+  const lower = name.toLowerCase();
+  if (lower === 'authorization' || lower === 'proxy-authorization') {
+    const space = value.indexOf(' ');
+    if (space > 0) {
+      const credentials = value.slice(space + 1).trim();
+      pieces.push(credentials);
+      if (value.slice(0, space).toLowerCase() === 'basic') {
+        const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        pieces.push(decoded);
+        if (colon >= 0) pieces.push(decoded.slice(colon + 1));
+      }
+    }
+  } else if (lower === 'cookie' || lower === 'set-cookie') {
+    for (const pair of value.split(';')) {
+      const equals = pair.indexOf('=');
+      if (equals >= 0) pieces.push(pair.slice(equals + 1).trim());
+    }
+  }
+  return pieces.filter((piece) => piece !== '');
+}
+
+/**
+ * `text` with every secret replaced by {@link REDACTED}: anywhere for a
+ * secret of 6 characters or more, as a whole word for a shorter one (a short
+ * one could be part of any word).
+ */
+export function redactText(text: string, secrets: Iterable<string>): string {
+  const ordered = [...new Set(secrets)].filter((secret) => secret !== '' && secret !== REDACTED).sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const secret of ordered) {
+    if (secret.length >= MIN_CONTAINED_SECRET) out = out.split(secret).join(REDACTED);
+    else out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(secret)}(?![\\p{L}\\p{N}_])`, 'gu'), REDACTED);
+  }
+  return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -21,10 +21,16 @@ const { array: FIXARRAY_MAX, str: FIXSTR_MAX } = envelope.FixCapacity;
 const { fixmap: FIXMAP, fixarray: FIXARRAY, fixstr: FIXSTR, nil: NIL, false: FALSE, true: TRUE } = envelope.Marker;
 const { uint8: UINT8, uint16: UINT16, uint32: UINT32, uint64: UINT64, str8: STR8 } = envelope.Marker;
 
-/** Limits on decoded values (the framer has bounded the message size). */
+/**
+ * Limits on decoded values. The framer has bounded the message's size and
+ * its entries in total (server/wire/framer.ts); these only keep the
+ * decoder's own per-container checks from refusing less than that.
+ */
 export interface DecodeLimits {
-  /** Most entries in one map or array. Defaults to 1,048,576. */
-  readonly maxContainerLength?: number;
+  /** Most entries in one map. Defaults to 1,048,576. */
+  readonly maxMapEntries?: number;
+  /** Most elements in one array. Defaults to 1,048,576. */
+  readonly maxArrayEntries?: number;
 }
 
 const utf8 = new TextDecoder();
@@ -35,8 +41,7 @@ export class MessageDecoder {
   readonly #raw: Decoder;
 
   constructor(limits: DecodeLimits = {}) {
-    const max = limits.maxContainerLength ?? 1024 * 1024;
-    const options = { maxArrayLength: max, maxMapLength: max };
+    const options = { maxArrayLength: limits.maxArrayEntries ?? 1024 * 1024, maxMapLength: limits.maxMapEntries ?? 1024 * 1024 };
     this.#strict = new Decoder(options);
     this.#raw = new Decoder({ ...options, rawStrings: true });
   }

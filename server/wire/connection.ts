@@ -12,10 +12,16 @@ import { readInPlace } from './direct-reads.ts';
 import * as envelope from './envelope.ts';
 import { FrameError, Framer, type FramerLimits } from './framer.ts';
 import type { PluginServer } from '../rpc/plugin-server.ts';
-import { RequestReader } from './request-reader.ts';
+import { readStepTarget, RequestReader } from './request-reader.ts';
+import { DEFAULT_SERVER_SETTINGS } from '../settings.ts';
+import { describeFailure } from '../../pdk/failure.ts';
 
 // Module-local bindings, which V8 folds into the code (see envelope.ts).
 const { MessageType } = envelope;
+
+/** Why reading is held: replies wait to be sent, or the connection gave the event loop a turn. */
+const HOLD_UNSENT = 1;
+const HOLD_TURN = 2;
 
 /** Options of a connection. */
 export interface ConnectionOptions extends FramerLimits {
@@ -40,6 +46,20 @@ export interface ConnectionOptions extends FramerLimits {
    * itself when the socket does not allow it.
    */
   readonly readInPlace?: boolean;
+  /**
+   * Back-pressure: while more than this many bytes of replies wait to be
+   * sent, nothing more is read from the connection (a peer that sends
+   * requests without reading the answers holds one more answer at most).
+   * Defaults to 1 MiB.
+   */
+  readonly maxUnsentBytes?: number;
+  /**
+   * How long the requests of one read may be handled back to back before the
+   * connection lets the event loop serve others and takes up the rest on
+   * the next turn (Kong sends one request at a time per connection; a peer
+   * that pipelines cannot hold up everyone else). Defaults to 5 ms.
+   */
+  readonly readBudgetMs?: number;
 }
 
 /** See {@link ConnectionOptions.route}. `frame` is only valid during the call. */
@@ -53,12 +73,20 @@ export class Connection implements Replier {
   readonly #framer: Framer;
   /** The general codec, for what the fast paths leave: created on first need. */
   #decoder: MessageDecoder | undefined;
+  readonly #limits: { readonly maxMapEntries: number; readonly maxArrayEntries: number };
   #encoder: MessageEncoder | undefined;
   readonly #replies = new ReplyEncoder();
   readonly #reader = new RequestReader();
-  readonly #onMessage = (bytes: Uint8Array, invalidUtf8: boolean): void => this.#message(bytes, invalidUtf8);
+  readonly #onMessage = (bytes: Uint8Array, invalidUtf8: boolean, excess?: string): void => this.#message(bytes, invalidUtf8, excess);
   readonly #route: RequestRouter | undefined;
+  readonly #maxUnsentBytes: number;
+  readonly #readBudgetMs: number;
   #open = true;
+  /** Why reading is held ({@link HOLD_UNSENT}, {@link HOLD_TURN}); 0 when it is not. */
+  #held = 0;
+  /** Requests handled since the current read began, and when the second began. */
+  #inRead = 0;
+  #readStart = 0;
 
   /**
    * Serves `accepted`. Listen to {@link socket} afterwards, not to
@@ -67,7 +95,17 @@ export class Connection implements Replier {
   constructor(accepted: Socket, server: PluginServer, logger: Logger, options: ConnectionOptions = {}) {
     this.#server = server;
     this.#logger = logger;
-    this.#framer = new Framer(options);
+    const defaults = DEFAULT_SERVER_SETTINGS;
+    this.#framer = new Framer({
+      maxMessageBytes: options.maxMessageBytes,
+      maxValues: options.maxValues,
+      maxMapEntries: options.maxMapEntries ?? defaults.maxMapEntries,
+      maxArrayEntries: options.maxArrayEntries ?? defaults.maxArrayEntries,
+      maxNesting: options.maxNesting ?? defaults.maxNesting,
+    });
+    this.#limits = { maxMapEntries: options.maxMapEntries ?? defaults.maxMapEntries, maxArrayEntries: options.maxArrayEntries ?? defaults.maxArrayEntries };
+    this.#maxUnsentBytes = options.maxUnsentBytes ?? 1024 * 1024;
+    this.#readBudgetMs = options.readBudgetMs ?? 5;
     this.#route = options.route;
     const moved =
       options.readInPlace === false ? undefined : readInPlace(accepted, { target: () => this.#readTarget(), filled: (count) => this.#filled(count) });
@@ -103,15 +141,15 @@ export class Connection implements Replier {
   replyStep(msgid: number, eventId: number, method: string | undefined, args: readonly unknown[]): boolean {
     if (!this.#open) return false;
     const bytes = this.#replies.step(msgid, eventId, method, args);
-    if (bytes !== undefined) this.#socket.write(bytes);
-    else this.#write([MessageType.response, msgid, null, { EventId: eventId, Data: method === undefined ? 'ret' : { Method: method, Args: args } }]);
+    if (bytes === undefined) this.#write([MessageType.response, msgid, null, { EventId: eventId, Data: method === undefined ? 'ret' : { Method: method, Args: args } }]);
+    else if (!this.#socket.write(bytes)) this.#backlogged();
     return true;
   }
 
   /** Writes an encoded message as it is. */
   writeFrame(bytes: Uint8Array): boolean {
     if (!this.#open) return false;
-    this.#socket.write(bytes);
+    if (!this.#socket.write(bytes)) this.#backlogged();
     return true;
   }
 
@@ -124,10 +162,44 @@ export class Connection implements Replier {
   }
 
   #write(message: unknown): void {
-    this.#socket.write((this.#encoder ??= new MessageEncoder()).encode(message));
+    if (!this.#socket.write((this.#encoder ??= new MessageEncoder()).encode(message))) this.#backlogged();
+  }
+
+  /** A write found the socket's buffer above its mark: hold reading while too much waits to be sent. */
+  #backlogged(): void {
+    if ((this.#held & HOLD_UNSENT) !== 0 || this.#socket.writableLength <= this.#maxUnsentBytes) return;
+    this.#hold(HOLD_UNSENT);
+    this.#socket.once('drain', () => this.#unhold(HOLD_UNSENT));
+  }
+
+  /** Stops handing out messages and reading from the socket. */
+  #hold(reason: number): void {
+    this.#held |= reason;
+    this.#framer.hold();
+    this.#socket.pause();
+  }
+
+  /** Ends one reason to hold; with none left, hands out what waits and reads on. */
+  #unhold(reason: number): void {
+    this.#held &= ~reason;
+    if (this.#held !== 0 || !this.#open) return;
+    this.#inRead = 0;
+    try {
+      this.#framer.release(this.#onMessage);
+    } catch (error) {
+      this.#failed(error);
+    }
+    if (this.#held === 0 && this.#open) this.#socket.resume();
+  }
+
+  /** The requests of one read took their budget: let other connections have the event loop. */
+  #yieldTurn(): void {
+    this.#hold(HOLD_TURN);
+    setImmediate(() => this.#unhold(HOLD_TURN));
   }
 
   #data(chunk: Buffer): void {
+    this.#inRead = 0;
     try {
       // A plain view, so bytes reach plugins as Uint8Array whatever read they came in.
       this.#framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), this.#onMessage);
@@ -143,12 +215,13 @@ export class Connection implements Replier {
 
   #filled(count: number): boolean {
     if (!this.#open) return false;
+    this.#inRead = 0;
     try {
       this.#framer.commit(count, this.#onMessage);
     } catch (error) {
       this.#failed(error);
     }
-    return this.#open;
+    return this.#open && this.#held === 0;
   }
 
   #failed(error: unknown): void {
@@ -159,8 +232,35 @@ export class Connection implements Replier {
     }
   }
 
-  #message(bytes: Uint8Array, invalidUtf8: boolean): void {
+  #message(bytes: Uint8Array, invalidUtf8: boolean, excess: string | undefined): void {
     if (!this.#open) return;
+    // Kong sends one request per read; a burst from one read is timed from its second request.
+    const nth = ++this.#inRead;
+    if (nth === 2) this.#readStart = performance.now();
+    if (excess === undefined) this.#dispatch(bytes, invalidUtf8);
+    else this.#undecoded(bytes, excess);
+    if (nth >= 2 && this.#held === 0 && performance.now() - this.#readStart > this.#readBudgetMs) this.#yieldTurn();
+  }
+
+  /**
+   * A message over a decoding limit, framed but not decoded. A Step answers
+   * the PDK call it carries with a rejection (the plugin then fails closed,
+   * or handles it), as closing the connection would make Kong skip the
+   * plugin for that request; another request gets an error answer.
+   */
+  #undecoded(bytes: Uint8Array, excess: string): void {
+    const msgid = envelope.peekMsgid(bytes, MessageType.request);
+    if (msgid === undefined) return this.destroy(`message not decoded: ${excess}`);
+    this.#logger.warn({ msgid, bytes: bytes.byteLength, reason: excess }, 'a message from Kong breaks the decoding limits; not decoded');
+    const step = readStepTarget(bytes);
+    if (step !== undefined) {
+      if (this.#route?.(bytes, step.method, { EventId: step.eventId }, this) === true) return;
+      if (this.#server.refuseResult(this, msgid, step.eventId, `Kong's answer was not decoded: ${excess}`)) return;
+    }
+    this.reply(msgid, `message not decoded: ${excess}`, null);
+  }
+
+  #dispatch(bytes: Uint8Array, invalidUtf8: boolean): void {
     // HandleEvent and Steps with scalar arguments: read in place (see request-reader.ts).
     const reader = this.#reader;
     if (!invalidUtf8 && reader.read(bytes)) {
@@ -174,22 +274,27 @@ export class Connection implements Replier {
       // shares its buffer with others is copied first, so that a value a
       // plugin keeps does not keep the whole read buffer alive.
       const own = bytes.byteLength > SHARED_COPY_LIMIT || bytes.byteLength * 2 >= bytes.buffer.byteLength ? bytes : bytes.slice();
-      message = (this.#decoder ??= new MessageDecoder()).decode(own, invalidUtf8);
+      message = (this.#decoder ??= new MessageDecoder(this.#limits)).decode(own, invalidUtf8);
     } catch (error) {
       const msgid = envelope.peekMsgid(bytes, MessageType.request);
-      const text = `malformed request: ${(error as Error).message}`;
+      const text = `malformed request: ${describeFailure(error)}`;
       if (msgid === undefined) this.destroy(text);
       else this.reply(msgid, text, null);
       return;
     }
     if (!envelope.isRequest(message)) {
-      const msgid = Array.isArray(message) && typeof message[1] === 'number' ? message[1] : undefined;
+      const msgid = Array.isArray(message) && isMsgid(message[1]) ? message[1] : undefined;
       const text = 'malformed request: expected [0, msgid, method, params]';
       if (msgid === undefined) this.destroy(text);
       else this.reply(msgid, text, null);
       return;
     }
     const msgid = message[1];
+    if (!isMsgid(msgid)) {
+      // Kong numbers its requests from 1: there is no msgid to answer a NaN, a fraction or a negative number with.
+      this.destroy('malformed request: the msgid must be an unsigned integer');
+      return;
+    }
     const method: unknown = message[2];
     if (typeof method !== 'string') {
       this.reply(msgid, 'malformed request: the method must be a string', null);
@@ -199,6 +304,11 @@ export class Connection implements Replier {
     if (this.#route?.(bytes, method, Array.isArray(params) ? (params[0] as unknown) : params, this) === true) return;
     this.#server.handle(this, msgid, method, params);
   }
+}
+
+/** Kong numbers its requests from 1: a msgid is an unsigned integer (not NaN, a fraction or a negative number). */
+function isMsgid(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** What Node's in-place reads write to once the connection is closed. */

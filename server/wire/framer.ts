@@ -41,10 +41,24 @@ export interface FramerLimits {
   readonly maxMessageBytes?: number;
   /** Most values (scalars, keys and containers) in one message. Defaults to 4,194,304. */
   readonly maxValues?: number;
+  /**
+   * Decoding limits: map entries (all maps of a message together), array
+   * elements (all arrays together), and nesting depth. A message over one
+   * of them is still framed, and handed out with the reason
+   * ({@link MessageSink}'s `excess`), so that it can be answered without
+   * being decoded: decoding a map of a million keys blocks for seconds.
+   * Each defaults to no limit.
+   */
+  readonly maxMapEntries?: number;
+  readonly maxArrayEntries?: number;
+  readonly maxNesting?: number;
 }
 
-/** A complete message: its bytes, and whether any str in it is not valid UTF-8. */
-export type MessageSink = (bytes: Uint8Array, hasInvalidUtf8: boolean) => void;
+/**
+ * A complete message: its bytes, whether any str in it is not valid UTF-8,
+ * and, when it breaks a decoding limit, which one (do not decode it then).
+ */
+export type MessageSink = (bytes: Uint8Array, hasInvalidUtf8: boolean, excess?: string) => void;
 
 const EMPTY = new Uint8Array(0);
 
@@ -66,6 +80,9 @@ const MIN_READ = 2 * 1024;
 export class Framer {
   readonly #maxMessageBytes: number;
   readonly #maxValues: number;
+  readonly #maxMapEntries: number;
+  readonly #maxArrayEntries: number;
+  readonly #maxNesting: number;
 
   /**
    * Holds the start of an incomplete message (bytes `#start .. #filled`).
@@ -81,6 +98,16 @@ export class Framer {
   #pending = 0;
   /** Values read so far in the current message. */
   #values = 0;
+  /** Map entries, array elements and containers read so far in the current message. */
+  #mapEntries = 0;
+  #arrayEntries = 0;
+  #containers = 0;
+  /** Why the message that just ended breaks a decoding limit. */
+  #excess: string | undefined;
+  /** No message is handed out until {@link release} (set by {@link hold}). */
+  #held = false;
+  /** Fed by in-place reads ({@link readTarget}/{@link commit}), not by {@link push}. */
+  #inPlace = false;
   /** Bytes the current message needs at least, as far as known. */
   #needed = 0;
   #invalidUtf8 = false;
@@ -88,11 +115,42 @@ export class Framer {
   constructor(limits: FramerLimits = {}) {
     this.#maxMessageBytes = limits.maxMessageBytes ?? 128 * 1024 * 1024;
     this.#maxValues = limits.maxValues ?? 4 * 1024 * 1024;
+    this.#maxMapEntries = limits.maxMapEntries ?? Infinity;
+    this.#maxArrayEntries = limits.maxArrayEntries ?? Infinity;
+    this.#maxNesting = limits.maxNesting ?? Infinity;
   }
 
   /** Bytes held for an incomplete message. */
   get bufferedBytes(): number {
     return this.#filled - this.#start;
+  }
+
+  /**
+   * Hands out no further message until {@link release}: the loop that
+   * called the sink stops after the message it is handing out, and the
+   * bytes after it (and those of later reads) wait here. The owner stops
+   * reading meanwhile (back-pressure, or a turn of the event loop for other
+   * connections).
+   */
+  hold(): void {
+    this.#held = true;
+  }
+
+  /** Whether {@link hold} is in effect. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** Ends {@link hold}: hands out the complete messages waiting, in order (until held again). */
+  release(sink: MessageSink): void {
+    this.#held = false;
+    if (this.#inPlace) {
+      this.commit(0, sink);
+    } else if (this.#filled > 0) {
+      const waiting = this.#buffer.subarray(0, this.#filled);
+      this.#reset();
+      this.#scanChunk(waiting, sink);
+    }
   }
 
   /**
@@ -102,6 +160,11 @@ export class Framer {
    */
   push(chunk: Uint8Array, sink: MessageSink): void {
     if (chunk.length === 0) return;
+    if (this.#held) {
+      // Framed on release, from the message boundary where hold stopped.
+      this.#append(chunk);
+      return;
+    }
     if (this.#filled === 0) {
       this.#scanChunk(chunk, sink);
       return;
@@ -113,10 +176,11 @@ export class Framer {
     const buffer = this.#buffer;
     const filled = this.#filled;
     const invalid = this.#invalidUtf8;
+    const excess = this.#excess;
     // The message's bytes stay with the message (decoded bin values alias
     // them), so this buffer is never written again: the rest moves on.
     this.#reset();
-    sink(buffer.subarray(0, end), invalid);
+    sink(buffer.subarray(0, end), invalid, excess);
     if (end < filled) this.#scanChunk(buffer.subarray(end, filled), sink);
   }
 
@@ -128,6 +192,7 @@ export class Framer {
    * its buffers.
    */
   readTarget(): Uint8Array {
+    this.#inPlace = true;
     const buffer = this.#buffer;
     const free = buffer.length - this.#filled;
     const partial = this.#filled - this.#start;
@@ -153,16 +218,17 @@ export class Framer {
    */
   commit(count: number, sink: MessageSink): void {
     this.#filled += count;
-    for (;;) {
+    while (!this.#held) {
       const start = this.#start;
       const available = this.#filled - start;
       if (available === 0 || available < this.#needed) return;
       const end = this.#scan(this.#buffer, start, start + this.#scanned, this.#pending === 0 ? 1 : this.#pending, this.#filled);
       if (end < 0) return;
       const invalid = this.#invalidUtf8;
+      const excess = this.#excess;
       this.#resetScan();
       this.#start = end;
-      sink(this.#buffer.subarray(start, end), invalid);
+      sink(this.#buffer.subarray(start, end), invalid, excess);
     }
   }
 
@@ -194,14 +260,19 @@ export class Framer {
   #scanChunk(chunk: Uint8Array, sink: MessageSink): void {
     let start = 0;
     while (start < chunk.length) {
+      if (this.#held) {
+        this.#keep(chunk.subarray(start));
+        return;
+      }
       const end = this.#scan(chunk, start, start, 1, chunk.length);
       if (end < 0) {
         this.#keep(chunk.subarray(start));
         return;
       }
       const invalid = this.#invalidUtf8;
+      const excess = this.#excess;
       this.#reset();
-      sink(chunk.subarray(start, end), invalid);
+      sink(chunk.subarray(start, end), invalid, excess);
       start = end;
     }
   }
@@ -237,6 +308,10 @@ export class Framer {
     this.#scanned = 0;
     this.#pending = 0;
     this.#values = 0;
+    this.#mapEntries = 0;
+    this.#arrayEntries = 0;
+    this.#containers = 0;
+    this.#excess = undefined;
     this.#needed = 0;
     this.#invalidUtf8 = false;
   }
@@ -259,8 +334,12 @@ export class Framer {
         // positive or negative fixint
       } else if (byte < FIXARRAY) {
         children = (byte - FIXMAP) * 2;
+        this.#mapEntries += byte - FIXMAP;
+        this.#containers++;
       } else if (byte < FIXSTR) {
         children = byte - FIXARRAY;
+        this.#arrayEntries += children;
+        this.#containers++;
       } else if (byte < NIL) {
         payload = byte - FIXSTR;
         isStr = true;
@@ -275,9 +354,15 @@ export class Framer {
           header = 1 + width;
           if (pos + header > limit) return this.#suspend(messageStart, pos, pending, pos + header);
           const length = readLength(bytes, pos + 1, width);
-          if (byte === ARRAY16 || byte === ARRAY32) children = length;
-          else if (byte === MAP16 || byte === MAP32) children = length * 2;
-          else {
+          if (byte === ARRAY16 || byte === ARRAY32) {
+            children = length;
+            this.#arrayEntries += length;
+            this.#containers++;
+          } else if (byte === MAP16 || byte === MAP32) {
+            children = length * 2;
+            this.#mapEntries += length;
+            this.#containers++;
+          } else {
             payload = byte >= EXT8 && byte <= EXT32 ? length + 1 : length; // ext carries a type byte
             isStr = byte >= STR8;
           }
@@ -298,7 +383,21 @@ export class Framer {
       pending += children - 1;
       pos = end;
     }
+    if (this.#mapEntries > this.#maxMapEntries || this.#arrayEntries > this.#maxArrayEntries || this.#containers > this.#maxNesting) {
+      this.#excess = this.#excessOf(bytes, messageStart, pos);
+    }
     return pos;
+  }
+
+  /** Which decoding limit the message `bytes[start..end]` breaks, if any (nesting is measured only here). */
+  #excessOf(bytes: Uint8Array, start: number, end: number): string | undefined {
+    if (this.#mapEntries > this.#maxMapEntries) return tooMany(this.#mapEntries, 'map entries', this.#maxMapEntries, '--max-map-entries');
+    if (this.#arrayEntries > this.#maxArrayEntries) return tooMany(this.#arrayEntries, 'array elements', this.#maxArrayEntries, '--max-array-entries');
+    // At most as deep as it has containers: only a message with more containers than the limit is measured.
+    if (nestingDepth(bytes, start, end, this.#maxNesting) > this.#maxNesting) {
+      return `it nests maps and arrays more than ${this.#maxNesting} levels deep, the limit (--max-nesting)`;
+    }
+    return undefined;
   }
 
   #suspend(messageStart: number, pos: number, pending: number, needed: number): number {
@@ -367,4 +466,79 @@ function validUtf8(bytes: Uint8Array, start: number, end: number): boolean {
     if (ascii) return true;
   }
   return isUtf8(bytes.subarray(start, end));
+}
+
+function tooMany(count: number, what: string, limit: number, flag: string): string {
+  return `it holds ${count.toLocaleString('en-US')} ${what}, more than the limit of ${limit.toLocaleString('en-US')} (${flag})`;
+}
+
+/** Bytes of the value at `pos` before its payload or children (its type byte and length field), its payload, and its children. */
+interface ValueHead {
+  header: number;
+  payload: number;
+  children: number;
+}
+
+/** Reads the head of the value at `pos` of a complete, framed message into `into`. */
+function readHead(bytes: Uint8Array, pos: number, into: ValueHead): void {
+  const byte = bytes[pos] as number;
+  into.header = 1;
+  into.payload = 0;
+  into.children = 0;
+  if (byte < FIXMAP || byte >= NEGATIVE_FIXINT) return;
+  if (byte < FIXARRAY) into.children = (byte - FIXMAP) * 2;
+  else if (byte < FIXSTR) into.children = byte - FIXARRAY;
+  else if (byte < NIL) into.payload = byte - FIXSTR;
+  else {
+    const fixed = FIXED_PAYLOAD[byte - NIL] as number;
+    if (fixed >= 0) {
+      into.payload = fixed;
+      return;
+    }
+    const width = lengthWidth(byte);
+    into.header = 1 + width;
+    const length = readLength(bytes, pos + 1, width);
+    if (byte === ARRAY16 || byte === ARRAY32) into.children = length;
+    else if (byte === MAP16 || byte === MAP32) into.children = length * 2;
+    else into.payload = byte >= EXT8 && byte <= EXT32 ? length + 1 : length;
+  }
+}
+
+/**
+ * How deeply containers nest in the framed message `bytes[start..end]`,
+ * counted up to `limit + 1` (the walk stops there).
+ */
+export function nestingDepth(bytes: Uint8Array, start: number, end: number, limit: number): number {
+  const head: ValueHead = { header: 0, payload: 0, children: 0 };
+  // Values left to read in each open container; the message itself is one value.
+  const left: number[] = [1];
+  let deepest = 0;
+  let pos = start;
+  while (pos < end && left.length > 0) {
+    readHead(bytes, pos, head);
+    pos += head.header + head.payload;
+    (left[left.length - 1] as number)--;
+    if (head.children > 0) {
+      left.push(head.children);
+      if (left.length - 1 > deepest) deepest = left.length - 1;
+      if (deepest > limit) return deepest;
+    }
+    while (left.length > 0 && left[left.length - 1] === 0) left.pop();
+  }
+  return deepest;
+}
+
+/**
+ * Where the value that starts at `pos` of a complete, framed message ends
+ * (its offset just past it), without decoding it.
+ */
+export function skipValue(bytes: Uint8Array, pos: number): number {
+  const head: ValueHead = { header: 0, payload: 0, children: 0 };
+  let pending = 1;
+  while (pending > 0 && pos < bytes.length) {
+    readHead(bytes, pos, head);
+    pos += head.header + head.payload;
+    pending += head.children - 1;
+  }
+  return pos;
 }

@@ -37,6 +37,17 @@ export interface UnixListenOptions {
   readonly backlog?: number;
   /** Accept connections without reading from them (a primary hands them to workers). Defaults to `false`. */
   readonly pauseOnConnect?: boolean;
+  /**
+   * Called when `socketMode` opens the socket to a class of users (its
+   * group, or others) that the process's umask closes files to entirely, so
+   * that the server can say so (the mode is applied as asked).
+   */
+  readonly onModeOpensUmask?: (mode: number, umask: number) => void;
+}
+
+/** Whether `mode` grants the group, or others, some access that `umask` withholds from them entirely. */
+export function opensUmask(mode: number, umask: number): boolean {
+  return [0o070, 0o007].some((users) => (umask & users) === users && (mode & users) !== 0);
 }
 
 /** The longest socket path the kernel takes (`sun_path` less its NUL): 107 on Linux, 103 on BSDs and macOS. */
@@ -106,6 +117,7 @@ export async function listenUnix(path: string, onConnection: (socket: Socket) =>
     server.once('error', reject);
     // The socket file is created by bind(), synchronously inside listen().
     const previous = process.umask(0o777 & ~mode);
+    if (opensUmask(mode, previous)) options.onModeOpensUmask?.(mode, previous);
     try {
       server.listen({ path, backlog: options.backlog ?? 4096 }, () => {
         server.off('error', reject);

@@ -14,12 +14,14 @@
  * @module
  */
 import * as envelope from './envelope.ts';
+import { skipValue } from './framer.ts';
 
 // Module-local copies, which V8 compiles as the literals they stand for (see envelope.ts).
 const { ENVELOPE_HEAD, EVENT_METHODS, MSGID_AT } = envelope;
 const REQUEST = envelope.MessageType.request;
 const { fixmap: FIXMAP, fixarray: FIXARRAY, fixstr: FIXSTR, nil: NIL, false: FALSE, true: TRUE } = envelope.Marker;
 const { uint8: UINT8, uint16: UINT16, uint32: UINT32, uint64: UINT64, str8: STR8, str16: STR16, negativeFixint: NEGATIVE_FIXINT } = envelope.Marker;
+const { map16: MAP16 } = envelope.Marker;
 
 /** Methods read here: the ones Kong sends for every event, the most frequent first. */
 const METHOD_BYTES = EVENT_METHODS.map((name) => Buffer.from(name, 'latin1'));
@@ -75,6 +77,15 @@ export class RequestReader {
     this.arg = arg;
     this.#bytes = EMPTY;
     return true;
+  }
+
+  /** The unsigned integer at `pos` of `bytes`, as this reader reads ids; `undefined` when there is none. */
+  readUintAt(bytes: Uint8Array, pos: number): number | undefined {
+    this.#bytes = bytes;
+    this.#pos = pos;
+    const value = this.#uint();
+    this.#bytes = EMPTY;
+    return value === DECLINE ? undefined : value;
   }
 
   /** An unsigned integer (how Kong sends msgids and ids). */
@@ -185,4 +196,61 @@ function utf8(bytes: Uint8Array, start: number, end: number): string {
     if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
   return decoder.decode(bytes.subarray(start, end));
+}
+
+/**
+ * The Step method and the `EventId` of a request that is not decoded (it
+ * breaks a decoding limit, see framer.ts): `[0, msgid, "plugin.Step…",
+ * [{EventId: id, Data: …}]]` read in place, `Data` skipped whatever it holds.
+ * `undefined` when `bytes` is not such a request.
+ */
+export function readStepTarget(bytes: Uint8Array): { method: string; eventId: number } | undefined {
+  let pos = envelope.msgidEnd(bytes, REQUEST);
+  if (pos < 0) return undefined;
+  const method = readShortString(bytes, pos);
+  if (method === undefined || !envelope.isStepMethod(method.value)) return undefined;
+  pos = method.end;
+  if (bytes[pos] !== (FIXARRAY | 1)) return undefined;
+  pos++;
+  const head = bytes[pos] as number;
+  let entries: number;
+  if (head >= FIXMAP && head < FIXARRAY) {
+    entries = head - FIXMAP;
+    pos += 1;
+  } else if (head === MAP16 && pos + 3 <= bytes.length) {
+    entries = (bytes[pos + 1] as number) * 0x100 + (bytes[pos + 2] as number);
+    pos += 3;
+  } else return undefined;
+  for (let i = 0; i < entries && pos < bytes.length; i++) {
+    const key = readShortString(bytes, pos);
+    if (key === undefined) return undefined;
+    pos = key.end;
+    if (key.value === 'EventId') {
+      const reader = new RequestReader();
+      const id = reader.readUintAt(bytes, pos);
+      return id === undefined ? undefined : { method: method.value, eventId: id };
+    }
+    pos = skipValue(bytes, pos);
+  }
+  return undefined;
+}
+
+/** A fixstr, str8 or str16 of ASCII at `pos`, and where it ends. */
+function readShortString(bytes: Uint8Array, pos: number): { value: string; end: number } | undefined {
+  const type = bytes[pos];
+  let start: number;
+  let length: number;
+  if (type === undefined) return undefined;
+  if (type >= FIXSTR && type < NIL) {
+    start = pos + 1;
+    length = type - FIXSTR;
+  } else if (type === STR8) {
+    start = pos + 2;
+    length = bytes[pos + 1] ?? 0;
+  } else if (type === STR16) {
+    start = pos + 3;
+    length = (bytes[pos + 1] ?? 0) * 0x100 + (bytes[pos + 2] ?? 0);
+  } else return undefined;
+  if (length > MAX_STR || start + length > bytes.length) return undefined;
+  return { value: String.fromCharCode(...bytes.subarray(start, start + length)), end: start + length };
 }

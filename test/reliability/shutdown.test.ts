@@ -125,6 +125,8 @@ describe('shutdown', () => {
     assert.deepEqual(after.headers.get('x-echo-tag'), ['after']);
     assert.match(server.stderr(), /uncaught exception \(thrown outside a phase method\)/);
     assert.match(server.stderr(), /unhandled promise rejection/);
+    assert.match(server.stderr(), /"message":"a thrown object that cannot be described"/);
+    assert.match(server.stderr(), /"message":"\[Object: null prototype\] \{\}"/);
   });
 
   it('keeps serving after SIGHUP, which a standalone plugin file does not reload, and says so', { timeout: 60_000 }, async () => {

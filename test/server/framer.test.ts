@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { FrameError, Framer } from '../../server/wire/framer.ts';
+import { FrameError, Framer, nestingDepth, skipValue } from '../../server/wire/framer.ts';
 import { luaPack } from '../../testing/host/lua-msgpack.ts';
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -281,4 +281,74 @@ describe('framer, reading in place', () => {
       assert.throws(() => framer.commit(bytes.length, () => undefined), FrameError);
     }
   });
+});
+
+describe('framer: decoding limits and holding (issue 16, items 3 and 4)', () => {
+  const messages = samples.map((sample) => luaPack(sample));
+  const stream = concat(messages);
+
+  it('hands out a message over a decoding limit with the reason, and frames the rest as before', () => {
+    // Counted over the whole message: the envelope is an array of 4 and the argument a map.
+    const wide = encode([0, 1, 'plugin.Step', [{ EventId: 1, Data: { a: 1, b: 2, c: 3 } }]]);
+    const long = encode([0, 2, 'plugin.Step', [{ EventId: 1, Data: [1, 2, 3] }]]);
+    const deep = encode([0, 3, 'plugin.Step', [{ EventId: 1, Data: [[[1]]] }]]);
+    const fine = encode([0, 4, 'plugin.Step', [{ EventId: 1, Data: [[]] }]]);
+    const reasons = (framer: Framer): Array<string | undefined> => {
+      const seen: Array<string | undefined> = [];
+      framer.push(concat([wide, long, deep, fine]), (_bytes, _invalid, excess) => seen.push(excess));
+      return seen;
+    };
+    const maps = reasons(new Framer({ maxMapEntries: 4 }));
+    assert.match(String(maps[0]), /^it holds 5 map entries, more than the limit of 4 \(--max-map-entries\)$/);
+    assert.deepEqual(maps.slice(1), [undefined, undefined, undefined]);
+    const arrays = reasons(new Framer({ maxArrayEntries: 7 }));
+    assert.deepEqual(arrays.map((reason) => reason?.match(/holds (\d+) array elements/)?.[1]), [undefined, '8', '8', undefined]);
+    const depth = reasons(new Framer({ maxNesting: 5 }));
+    assert.deepEqual(depth.map((reason) => reason !== undefined), [false, false, true, false]);
+    assert.match(String(depth[2]), /^it nests maps and arrays more than 5 levels deep, the limit \(--max-nesting\)$/);
+  });
+
+  it('measures nesting exactly and skips values without decoding them', () => {
+    const deep = encode({ a: [[{ b: [1] }]], c: 'x' });
+    assert.equal(nestingDepth(deep, 0, deep.length, 100), 5);
+    assert.equal(nestingDepth(deep, 0, deep.length, 2), 3);
+    const two = concat([deep, encode('next')]);
+    assert.equal(skipValue(two, 0), deep.length);
+  });
+
+  for (const mode of ['push', 'in place'] as const) {
+    it(`holds after a message and hands out the rest in order on release (${mode})`, () => {
+      const framer = new Framer();
+      const out: Uint8Array[] = [];
+      let holdAfter = 2;
+      const sink = (bytes: Uint8Array): void => {
+        out.push(bytes.slice());
+        if (--holdAfter === 0) framer.hold();
+      };
+      const feed = (part: Uint8Array): void => {
+        if (mode === 'push') framer.push(part, sink);
+        else {
+          for (let at = 0; at < part.length; ) {
+            const target = framer.readTarget();
+            const count = Math.min(target.length, part.length - at);
+            target.set(part.subarray(at, at + count));
+            framer.commit(count, sink);
+            at += count;
+          }
+        }
+      };
+      // Two reads: the framer holds after two messages, the second read waits.
+      const middle = (messages[0]?.length ?? 0) + (messages[1]?.length ?? 0) + 3;
+      feed(stream.subarray(0, middle));
+      assert.equal(out.length, 2);
+      assert.equal(framer.held, true);
+      feed(stream.subarray(middle));
+      assert.equal(out.length, 2, 'nothing is handed out while held');
+      holdAfter = 2;
+      framer.release(sink);
+      assert.equal(out.length, 4);
+      framer.release(sink);
+      assert.deepEqual(out.map((bytes) => Buffer.from(bytes).toString('hex')), messages.map((bytes) => Buffer.from(bytes).toString('hex')));
+    });
+  }
 });

@@ -10,14 +10,15 @@ import { Command } from 'commander';
 import { definePlugin } from '../../plugin/definition.ts';
 import { Config } from '../../schema/config.ts';
 import { addServerOptions, settingsFromCommandLine, toServerSettings, type ServerCliOptions } from '../../server/process/options.ts';
-import { silentLogger } from '../../server/process/logger.ts';
+import { createLogger, silentLogger } from '../../server/process/logger.ts';
+import { Writable } from 'node:stream';
 import { DEFAULT_SERVER_SETTINGS, serverSettings } from '../../server/settings.ts';
 import { startServer } from '../../server/start.ts';
 import { tempDirectory } from '../support/server.ts';
 
 /** What commander makes of `args` with the shared server options. */
 function parse(args: readonly string[]): ServerCliOptions {
-  const command = addServerOptions(new Command('t').exitOverride());
+  const command = addServerOptions(new Command('t').exitOverride().configureOutput({ writeErr: () => undefined }));
   command.parse(['node', 't', ...args]);
   return command.opts<ServerCliOptions>();
 }
@@ -45,6 +46,11 @@ describe('server settings', () => {
       [{ workers: 65 }, /workers must be a number of workers from 1 to 64; got 65/],
       [{ logFormat: 'yaml' }, /logFormat must be json or pretty; got "yaml"/],
       [{ sharedStore: 'memcached://u:secret@h' }, /sharedStore must be local, or a redis:\/\/ or rediss:\/\/ URL; got another string$/],
+      [{ blockTimeoutMs: -1 }, /blockTimeoutMs must be an integer of milliseconds >= 0/],
+      [{ maxLiveEvents: 0 }, /maxLiveEvents must be a positive integer/],
+      [{ maxNesting: 1.5 }, /maxNesting must be a positive integer/],
+      [{ redactHeaders: ['Authorization'] }, /redactHeaders must be a list of lower-case header names/],
+      [{ parentPid: 0 }, /parentPid must be a process id/],
     ];
     for (const [given, message] of cases) assert.throws(() => serverSettings(given), message);
   });
@@ -54,6 +60,8 @@ describe('server settings', () => {
     const args = ['--event-timeout', '1000', '--max-message-size', '2048', '--socket-mode', '600', '--allow-insecure-socket-dir'];
     args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3', '--log-format', 'pretty');
     args.push('--shared-store', 'rediss://u:p%40ss@redis.internal:6380/2?prefix=eu:');
+    args.push('--block-timeout', '0', '--max-live-events', '10', '--max-map-entries', '20', '--max-array-entries', '30', '--max-nesting', '40');
+    args.push('--redact-headers', 'X-Token, x-other', '--parent-pid', '77');
     assert.deepEqual(settingsFromCommandLine(parse(args)), {
       eventTimeoutMs: 1000,
       maxMessageBytes: 2048,
@@ -65,7 +73,15 @@ describe('server settings', () => {
       workers: 3,
       logFormat: 'pretty',
       sharedStore: 'rediss://u:p%40ss@redis.internal:6380/2?prefix=eu:',
+      blockTimeoutMs: 0,
+      maxLiveEvents: 10,
+      maxMapEntries: 20,
+      maxArrayEntries: 30,
+      maxNesting: 40,
+      redactHeaders: ['x-token', 'x-other'],
+      parentPid: 77,
     });
+    assert.throws(() => parse(['--redact-headers', 'x token']), /"x token" is not a header name/);
   });
 
   it('--shared-store takes local or a Redis URL, and its errors never show the password', () => {
@@ -110,6 +126,29 @@ describe('startServer settings', () => {
       assert.equal(lstatSync(socket).mode & 0o777, expected);
       await running.stop();
     }
+  });
+
+  it('say so when the socket mode opens the socket to users the umask closes files to (the mode is kept)', async () => {
+    const socket = socketIn();
+    let log = '';
+    const logger = createLogger('info', {}, new Writable({ write: (chunk: Buffer, _encoding, done) => ((log += chunk.toString()), done()) }));
+    const previous = process.umask(0o077);
+    try {
+      const running = await startServer({ logger, plugins: [plugin], sockets: [socket], socketMode: 0o660 });
+      assert.equal(lstatSync(socket).mode & 0o777, 0o660);
+      await running.stop();
+    } finally {
+      process.umask(previous);
+    }
+    assert.match(log, /"socketMode":"0660","umask":"0077".*pass --socket-mode 600 to keep to the umask/);
+    log = '';
+    process.umask(0o022);
+    try {
+      await (await startServer({ logger, plugins: [plugin], sockets: [socketIn()], socketMode: 0o660 })).stop();
+    } finally {
+      process.umask(previous);
+    }
+    assert.equal(log.includes('umask'), false, 'a umask that leaves the group some access is not contradicted');
   });
 
   it('refuse a setting given under both names with different values, and a bad value, before listening', async () => {

@@ -12,6 +12,7 @@ import { ErrorCodes, PdkError } from '../../pdk/errors.ts';
 import { Kong } from '../../pdk/kong.ts';
 import { phaseMethod, type Instance } from '../../server/rpc/instance.ts';
 import { FAIL_CLOSED_PHASES, type Phase } from '../../plugin/phases.ts';
+import { describeFailure } from '../../pdk/failure.ts';
 import type { HostVersion } from '../fake/version.ts';
 import type { KongVersionCheck } from '../../pdk/version-check.ts';
 import { LuaError } from '../fake/errors.ts';
@@ -80,9 +81,6 @@ interface InProcessOptions {
   readonly errors: unknown[];
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : String(error);
-}
 
 /** Runs one phase method of `instance` against `kong`. */
 export function runPhaseInProcess(instance: Instance, phase: Phase, kong: FakeKong, options: InProcessOptions): Promise<PhaseOutcome> {
@@ -101,7 +99,7 @@ export function runPhaseInProcess(instance: Instance, phase: Phase, kong: FakeKo
     const failed = (error: unknown): void => {
       if (settled || event.ended) return;
       const closed = FAIL_CLOSED_PHASES.has(phase) && !instance.plugin.failOpen;
-      const text = `[tspdk] plugin ${instance.plugin.name} failed in ${phase}${closed ? ', request ends with 500' : ''}: ${describe(error)}`;
+      const text = `[tspdk] plugin ${instance.plugin.name} failed in ${phase}${closed ? ', request ends with 500' : ''}: ${describeFailure(error)}`;
       kong.run('kong.log.err', [text], phase, options.version);
       if (closed) kong.run('kong.response.error', [500], phase, options.version);
       settle('failed', error);

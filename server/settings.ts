@@ -9,9 +9,11 @@
  * where it has one (`--event-timeout` is `eventTimeoutMs`,
  * `--max-message-size` is `maxMessageBytes`); `--no-server-pid` sets
  * `announcePid` (the notification it turns off is Kong's `serverPid`).
+ * Light on purpose: it imports only observe/address.ts, which imports nothing.
  *
  * @module
  */
+import { isTraceSampler, parseMetricsAddress, parseOtlpEndpoint, TRACE_SAMPLERS, type TraceSampler } from './observe/address.ts';
 
 /** How a plugin server runs. */
 export interface ServerSettings {
@@ -42,6 +44,24 @@ export interface ServerSettings {
   readonly watchParent: boolean;
   /** `--workers`: worker processes sharing the sockets; 1 serves from this process alone. Default 1. */
   readonly workers: number;
+  /**
+   * `--metrics`: where `/metrics` is served in Prometheus' text format: a
+   * port (on 127.0.0.1), `host:port` or a Unix socket path. With `--workers`
+   * the primary serves it, with the sums over its workers. Default
+   * `undefined`: no metrics, and no metrics code loaded.
+   */
+  readonly metrics: string | undefined;
+  /**
+   * `--otlp-endpoint`: the OTLP/HTTP URL spans are posted to (the command
+   * line also reads `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` and
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`). Default `undefined`: no tracing, and no
+   * tracing code loaded.
+   */
+  readonly otlpEndpoint: string | undefined;
+  /** `--trace-sampler`: which events are traced, named as `OTEL_TRACES_SAMPLER` names it. Default `parentbased_always_on`. */
+  readonly traceSampler: TraceSampler;
+  /** `--trace-sampler-arg`: the ratio of the `*traceidratio` samplers, 0 to 1. Default 1. */
+  readonly traceSamplerArg: number;
 }
 
 /** Most workers one server may have (ids encode the worker in 6 bits). */
@@ -57,6 +77,10 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   shutdownGraceMs: 5000,
   watchParent: true,
   workers: 1,
+  metrics: undefined,
+  otlpEndpoint: undefined,
+  traceSampler: 'parentbased_always_on',
+  traceSamplerArg: 1,
 });
 
 /** What each setting accepts, and how to say what was expected. */
@@ -69,6 +93,10 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   shutdownGraceMs: [(value) => isInteger(value, 0), 'an integer of milliseconds >= 0'],
   watchParent: [(value) => typeof value === 'boolean', 'true or false'],
   workers: [(value) => isInteger(value, 1, MAX_WORKERS), `a number of workers from 1 to ${MAX_WORKERS}`],
+  metrics: [(value) => parses(value, parseMetricsAddress), 'a port (9464), host:port (0.0.0.0:9464) or a Unix socket path'],
+  otlpEndpoint: [(value) => parses(value, parseOtlpEndpoint), 'an http(s) URL such as http://127.0.0.1:4318/v1/traces'],
+  traceSampler: [isTraceSampler, `one of ${TRACE_SAMPLERS.join(', ')}`],
+  traceSamplerArg: [(value) => typeof value === 'number' && value >= 0 && value <= 1, 'a ratio from 0 to 1'],
 };
 
 /**
@@ -86,6 +114,16 @@ export function serverSettings(given: Partial<ServerSettings> = {}): ServerSetti
     settings[name] = value;
   }
   return Object.freeze(settings as unknown as ServerSettings);
+}
+
+function parses(value: unknown, parse: (text: string) => unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    parse(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {

@@ -27,7 +27,10 @@ export interface ListenOptions extends UnixListenOptions {
  * `shutdownGraceMs`, `watchParent`) are about the process, which
  * `serveOrExit` manages.
  */
-type ServingSettings = Pick<ServerSettings, 'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid'>;
+type ServingSettings = Pick<
+  ServerSettings,
+  'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid' | 'metrics' | 'otlpEndpoint' | 'traceSampler' | 'traceSamplerArg'
+>;
 
 /** What a server serves, besides its settings. */
 interface ServedPlugins {
@@ -55,6 +58,8 @@ export interface RunningServer {
   readonly sockets: readonly string[];
   /** Open connections from Kong. */
   readonly connections: number;
+  /** Where `/metrics` answers (`http://127.0.0.1:9464/metrics`) when the `metrics` setting is on. */
+  readonly metricsUrl?: string | undefined;
   /**
    * Stops listening and drops every connection. For tests and embedding
    * only: it removes the socket files, which a production server must never
@@ -80,6 +85,10 @@ function settingsOf(options: StartOptions): ServerSettings {
     socketMode: either(options, 'socketMode', 'mode'),
     allowInsecureSocketDir: either(options, 'allowInsecureSocketDir', 'allowInsecureDirectory'),
     announcePid: options.announcePid,
+    metrics: options.metrics,
+    otlpEndpoint: options.otlpEndpoint,
+    traceSampler: options.traceSampler,
+    traceSamplerArg: options.traceSamplerArg,
   });
 }
 
@@ -102,7 +111,12 @@ type ServerSetup = Omit<StartOptions, keyof ServingSettings | 'mode' | 'allowIns
  */
 export async function startWithSettings(options: ServerSetup, settings: ServerSettings): Promise<RunningServer> {
   const { logger } = options;
-  const server = new PluginServer(options.plugins, { ...options, eventTimeoutMs: settings.eventTimeoutMs });
+  // Loaded only when asked for: a plain start loads no metrics or tracing library.
+  const observation =
+    settings.metrics === undefined && settings.otlpEndpoint === undefined
+      ? undefined
+      : await (await import('./observe/setup.ts')).observeServer(settings, logger, options.plugins);
+  const server = new PluginServer(options.plugins, { ...options, eventTimeoutMs: settings.eventTimeoutMs, observer: observation?.observer });
   const sockets = new Set<Socket>();
   const connectionOptions = { announcePid: settings.announcePid, pid: options.pid, maxMessageBytes: settings.maxMessageBytes, readInPlace: options.readInPlace };
   const accept = (accepted: Socket): void => {
@@ -119,10 +133,13 @@ export async function startWithSettings(options: ServerSetup, settings: ServerSe
   };
   const listeners: Server[] = [];
   try {
+    // The metrics endpoint first: if its address is taken, Kong's sockets are left alone.
+    await observation?.serve({ server, connections: () => sockets.size });
     for (const path of options.sockets) listeners.push(await listenUnix(path, accept, listenOptions));
   } catch (error) {
     server.close();
     await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));
+    await observation?.close();
     throw error;
   }
   logger.info({ sockets: options.sockets, plugins: options.plugins.map((plugin) => plugin.name) }, 'listening');
@@ -132,10 +149,12 @@ export async function startWithSettings(options: ServerSetup, settings: ServerSe
     get connections() {
       return sockets.size;
     },
+    metricsUrl: observation?.metricsUrl,
     async stop() {
       server.close();
       for (const socket of sockets) socket.destroy();
       await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));
+      await observation?.close();
     },
   };
 }

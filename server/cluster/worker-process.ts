@@ -24,6 +24,11 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
   const { settings } = identity;
   const logger = baseLogger.child({ worker: identity.slot });
   installCrashGuards(logger);
+  // Metrics and traces (loaded only when asked for): a worker reports its figures to the primary, which serves /metrics.
+  const observation =
+    settings.metrics === undefined && settings.otlpEndpoint === undefined
+      ? undefined
+      : await (await import('../observe/setup.ts')).observeServer(settings, logger, plugins, identity.slot);
   let node: WorkerNode;
   try {
     node = await WorkerNode.start({
@@ -37,7 +42,9 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
       announcePid: settings.announcePid,
       maxMessageBytes: settings.maxMessageBytes,
       eventTimeoutMs: settings.eventTimeoutMs,
+      observer: observation?.observer,
     });
+    await observation?.serve({ server: node.server, connections: () => node.kongConnections }, sendToPrimary);
   } catch (error) {
     // Exiting tells the primary: a first start that fails fails the server, a respawn is retried later.
     logger.fatal({ err: error }, 'the worker cannot start');
@@ -51,6 +58,11 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
       return;
     }
     if (isControlMessage(message) && message.t === 'exit') process.exit(0);
+    if (isControlMessage(message) && message.t === 'metrics-query') {
+      const { gather } = message as { gather?: unknown };
+      if (typeof gather === 'number') observation?.report(gather);
+      return;
+    }
     node.receive(message);
   });
   node.announceReady();

@@ -146,6 +146,7 @@ export class Reloader {
           'reload refused; the previous code keeps running',
         );
       }
+      server.observer?.reloaded('refused');
       return { reloaded: false, generation, refusals };
     }
     let instances = 0;
@@ -163,6 +164,7 @@ export class Reloader {
     }
     const plugins = baseline.map((plugin) => plugin.name);
     logger.info({ generation, plugins, instances }, 'reloaded');
+    server.observer?.reloaded('reloaded');
     return { reloaded: true, generation, plugins, instances };
   }
 }

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_SERVER_SETTINGS, MAX_WORKERS, serverSettings, type ServerSettings } from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
+import { otelEnvironment, parseMetricsAddress, parseOtlpEndpoint, sampleRatio, TRACE_SAMPLERS, type TraceSampler } from '../observe/address.ts';
 
 /**
  * The shared server options as commander parses them (named after the flags,
@@ -26,6 +27,10 @@ export interface ServerCliOptions {
   readonly serverPid: boolean;
   /** Worker processes; 1 serves from this process alone. */
   readonly workers: number;
+  readonly metrics?: string;
+  readonly otlpEndpoint?: string;
+  readonly traceSampler?: TraceSampler;
+  readonly traceSamplerArg?: number;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -39,6 +44,10 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'shutdown-grace',
   'no-server-pid',
   'workers',
+  'metrics',
+  'otlp-endpoint',
+  'trace-sampler',
+  'trace-sampler-arg',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -63,6 +72,17 @@ function nonNegativeInteger(value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 0) throw new InvalidArgumentError('expected an integer >= 0');
   return number;
+}
+
+/** Runs a parser that throws TypeError as a commander argument parser. */
+function argument<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
 }
 
 /** Parses an octal permission mode such as `660`. */
@@ -90,16 +110,30 @@ export function addServerOptions(command: Command): Command {
         .argParser(workerCount)
         .default(DEFAULTS.workers),
     )
-    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")');
+    .option('--no-server-pid', 'do not send the serverPid notification on new connections (Kong then recovers through "No plugin instance")')
+    .option('--metrics <address>', 'serve Prometheus metrics at http://<address>/metrics: a port (on 127.0.0.1), host:port or a socket path', (value: string) => {
+      argument(parseMetricsAddress)(value);
+      return value;
+    })
+    .option('--otlp-endpoint <url>', 'export OpenTelemetry spans over OTLP/HTTP to this URL (also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', argument(parseOtlpEndpoint))
+    .addOption(new Option('--trace-sampler <name>', 'which events are traced (also OTEL_TRACES_SAMPLER; default parentbased_always_on)').choices(TRACE_SAMPLERS))
+    .option('--trace-sampler-arg <ratio>', 'the ratio of the *traceidratio samplers, 0 to 1 (also OTEL_TRACES_SAMPLER_ARG)', argument(sampleRatio));
 }
 
 /**
- * The settings the shared options ask for.
+ * The settings the shared options ask for. Tracing settings not given as
+ * flags come from the standard `OTEL_*` variables of `env` (see
+ * observe/address.ts, {@link otelEnvironment}).
  * @throws {@link TypeError} naming the setting, when a value is out of range
  *   (only possible when `options` did not come from commander, whose parsers check each flag).
  */
-export function settingsFromCommandLine(options: ServerCliOptions): ServerSettings {
+export function settingsFromCommandLine(options: ServerCliOptions, env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  const otel = otelEnvironment(env);
   return serverSettings({
+    metrics: options.metrics,
+    otlpEndpoint: options.otlpEndpoint ?? otel.endpoint,
+    traceSampler: options.traceSampler ?? otel.sampler,
+    traceSamplerArg: options.traceSamplerArg ?? otel.samplerArg,
     eventTimeoutMs: options.eventTimeout,
     maxMessageBytes: options.maxMessageSize,
     socketMode: options.socketMode,

@@ -38,7 +38,7 @@ import {
   type SharedRequest,
   type SharedValue,
 } from './store.ts';
-import { sharedTransport } from './transport.ts';
+import { sharedObserver, sharedTransport } from './transport.ts';
 
 export { SharedErrorCodes, MAX_KEY_BYTES, MAX_STRING_BYTES, MAX_TTL_MS, DEFAULT_MAX_KEYS } from './store.ts';
 export type { SharedErrorCode, SharedValue } from './store.ts';
@@ -108,11 +108,25 @@ function ttlOf(method: string, options: unknown): { ttlMs?: number } {
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(SharedErrorCodes));
 
+/** {@link sendUnobserved}, counted by the metrics when they are on. */
+async function send<T>(method: string, request: SharedRequest, accept: (value: unknown) => value is T): Promise<T> {
+  const observe = sharedObserver();
+  if (observe === undefined) return sendUnobserved(method, request, accept);
+  try {
+    const value = await sendUnobserved(method, request, accept);
+    observe(method, 'ok');
+    return value;
+  } catch (error) {
+    observe(method, error instanceof SharedStoreError ? error.code : SharedErrorCodes.Unavailable);
+    throw error;
+  }
+}
+
 /**
  * Checks `request`, sends it, and gives the result's value once `accept`
  * recognises it. Everything that goes wrong is a {@link SharedStoreError}.
  */
-async function send<T>(method: string, request: SharedRequest, accept: (value: unknown) => value is T): Promise<T> {
+async function sendUnobserved<T>(method: string, request: SharedRequest, accept: (value: unknown) => value is T): Promise<T> {
   const checked = checkRequest(request);
   if (!checked.ok) throw new SharedStoreError(checked.code, `shared.${method}: ${checked.message}`);
   let result: unknown;

@@ -12,6 +12,7 @@ import { readInPlace } from './direct-reads.ts';
 import * as envelope from './envelope.ts';
 import { FrameError, Framer, type FramerLimits } from './framer.ts';
 import type { PluginServer } from '../rpc/plugin-server.ts';
+import { RpcErrorKind } from '../rpc/observer.ts';
 import { RequestReader } from './request-reader.ts';
 
 // Module-local bindings, which V8 folds into the code (see envelope.ts).
@@ -152,6 +153,7 @@ export class Connection implements Replier {
   }
 
   #failed(error: unknown): void {
+    this.#server.observer?.rpcError(error instanceof FrameError ? RpcErrorKind.unreadable : RpcErrorKind.internal);
     if (error instanceof FrameError) this.destroy(`unreadable stream: ${error.message}`);
     else {
       this.#logger.error({ err: error }, 'failed to process a message');
@@ -176,6 +178,7 @@ export class Connection implements Replier {
       const own = bytes.byteLength > SHARED_COPY_LIMIT || bytes.byteLength * 2 >= bytes.buffer.byteLength ? bytes : bytes.slice();
       message = (this.#decoder ??= new MessageDecoder()).decode(own, invalidUtf8);
     } catch (error) {
+      this.#server.observer?.rpcError(RpcErrorKind.malformed);
       const msgid = envelope.peekMsgid(bytes, MessageType.request);
       const text = `malformed request: ${(error as Error).message}`;
       if (msgid === undefined) this.destroy(text);
@@ -183,6 +186,7 @@ export class Connection implements Replier {
       return;
     }
     if (!envelope.isRequest(message)) {
+      this.#server.observer?.rpcError(RpcErrorKind.malformed);
       const msgid = Array.isArray(message) && typeof message[1] === 'number' ? message[1] : undefined;
       const text = 'malformed request: expected [0, msgid, method, params]';
       if (msgid === undefined) this.destroy(text);
@@ -192,6 +196,7 @@ export class Connection implements Replier {
     const msgid = message[1];
     const method: unknown = message[2];
     if (typeof method !== 'string') {
+      this.#server.observer?.rpcError(RpcErrorKind.malformed);
       this.reply(msgid, 'malformed request: the method must be a string', null);
       return;
     }

@@ -43,15 +43,21 @@ describe('server settings', () => {
       [{ shutdownGraceMs: -1 }, /shutdownGraceMs must be an integer of milliseconds >= 0; got -1/],
       [{ watchParent: null }, /watchParent must be true or false; got null/],
       [{ workers: 65 }, /workers must be a number of workers from 1 to 64; got 65/],
+      [{ metrics: ':9464' }, /metrics must be a port \(9464\), host:port \(0.0.0.0:9464\) or a Unix socket path; got ":9464"/],
+      [{ metrics: 9464 }, /metrics must be a port/],
+      [{ otlpEndpoint: 'grpc://collector:4317' }, /otlpEndpoint must be an http\(s\) URL/],
+      [{ traceSampler: 'sometimes' }, /traceSampler must be one of parentbased_always_on, /],
+      [{ traceSamplerArg: 1.5 }, /traceSamplerArg must be a ratio from 0 to 1; got 1.5/],
     ];
     for (const [given, message] of cases) assert.throws(() => serverSettings(given), message);
   });
 
   it('come from the command line, one flag each', () => {
-    assert.deepEqual(settingsFromCommandLine(parse([])), DEFAULT_SERVER_SETTINGS);
+    assert.deepEqual(settingsFromCommandLine(parse([]), {}), DEFAULT_SERVER_SETTINGS);
     const args = ['--event-timeout', '1000', '--max-message-size', '2048', '--socket-mode', '600', '--allow-insecure-socket-dir'];
-    args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3');
-    assert.deepEqual(settingsFromCommandLine(parse(args)), {
+    args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3', '--metrics', '0.0.0.0:9464');
+    args.push('--otlp-endpoint', 'http://127.0.0.1:4318', '--trace-sampler', 'parentbased_traceidratio', '--trace-sampler-arg', '0.25');
+    assert.deepEqual(settingsFromCommandLine(parse(args), {}), {
       eventTimeoutMs: 1000,
       maxMessageBytes: 2048,
       socketMode: 0o600,
@@ -60,7 +66,27 @@ describe('server settings', () => {
       shutdownGraceMs: 0,
       announcePid: false,
       workers: 3,
+      metrics: '0.0.0.0:9464',
+      otlpEndpoint: 'http://127.0.0.1:4318/v1/traces',
+      traceSampler: 'parentbased_traceidratio',
+      traceSamplerArg: 0.25,
     });
+    assert.throws(() => parse(['--metrics', 'localhost']), /--metrics must be a port/);
+    assert.throws(() => parse(['--trace-sampler-arg', '2']), /expected a ratio from 0 to 1/);
+  });
+
+  it('take tracing from the standard OTEL_* variables when no flag says otherwise', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
+    const fromEnv = settingsFromCommandLine(parse([]), env);
+    assert.equal(fromEnv.otlpEndpoint, 'http://collector:4318/v1/traces');
+    assert.equal(fromEnv.traceSampler, 'traceidratio');
+    assert.equal(fromEnv.traceSamplerArg, 0.1);
+    const specific = { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp/v1/traces' };
+    assert.equal(settingsFromCommandLine(parse([]), specific).otlpEndpoint, 'https://traces.example/otlp/v1/traces');
+    assert.equal(settingsFromCommandLine(parse(['--otlp-endpoint', 'http://flag:4318/v1/traces', '--trace-sampler', 'always_on']), env).otlpEndpoint, 'http://flag:4318/v1/traces');
+    assert.equal(settingsFromCommandLine(parse([]), { ...env, OTEL_SDK_DISABLED: 'true' }).otlpEndpoint, undefined);
+    assert.throws(() => settingsFromCommandLine(parse([]), { OTEL_TRACES_SAMPLER: 'jaeger_remote' }), /OTEL_TRACES_SAMPLER must be one of/);
+    assert.throws(() => settingsFromCommandLine(parse([]), { OTEL_TRACES_SAMPLER_ARG: 'half' }), /OTEL_TRACES_SAMPLER_ARG: expected a ratio/);
   });
 
   it('are taken in either form by serveOrExit: parsed options or settings', () => {

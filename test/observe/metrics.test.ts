@@ -4,8 +4,9 @@
  * PDK method, for RPC errors, and the plugin's own `tspdk/metrics` counter.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { hostPlugins } from '../../plugin/serve.ts';
 import { silentLogger } from '../../server/process/logger.ts';
@@ -16,6 +17,8 @@ import { sample, samples, scrape } from '../support/metrics.ts';
 import { tempDirectory, waitFor } from '../support/server.ts';
 
 hostPlugins();
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 describe('metrics, one process', () => {
   const directory = tempDirectory();
@@ -111,5 +114,17 @@ describe('metrics, one process', () => {
     assert.equal(delta('no_instance'), 1);
     assert.equal(delta('bad_request'), 1);
     assert.equal(delta('internal'), 0);
+  });
+
+  it('are the metrics docs/observability.md lists, and the Grafana dashboard queries no other', async () => {
+    const served = new Set([...(await scrape(url)).matchAll(/^# TYPE (tspdk_\w+) /gm)].map((match) => match[1] as string));
+    // The primary's own, with --workers (test/observe/workers.slow.test.ts scrapes them).
+    served.add('tspdk_workers').add('tspdk_worker_restarts_total');
+    const documented = new Set([...readFileSync(join(root, 'docs', 'observability.md'), 'utf8').matchAll(/^\| `(tspdk_\w+)` \|/gm)].map((match) => match[1] as string));
+    assert.deepEqual([...documented].sort(), [...served].sort());
+    const dashboard = readFileSync(join(root, 'docs', 'grafana-dashboard.json'), 'utf8');
+    const queried = new Set([...dashboard.matchAll(/(tspdk_\w+?)(?:_bucket|_sum|_count)?\{/g)].map((match) => match[1] as string));
+    assert.ok(queried.size >= 10);
+    for (const name of queried) assert.ok(served.has(name), `the dashboard queries ${name}, which is not served`);
   });
 });

@@ -1,13 +1,16 @@
 /**
  * `--metrics` in one process: `/metrics` scraped with a real HTTP client
  * after known events gives exact counts, by plugin, phase and outcome, per
- * PDK method, for RPC errors, and the plugin's own `tspdk/metrics` counter.
+ * PDK method, for RPC and decode errors, and the plugin's own
+ * `tspdk/metrics` counter.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { encode } from '@msgpack/msgpack';
 import { hostPlugins } from '../../plugin/serve.ts';
 import { silentLogger } from '../../server/process/logger.ts';
 import { startServer, type RunningServer } from '../../server/start.ts';
@@ -116,6 +119,19 @@ describe('metrics, one process', () => {
     assert.equal(delta('internal'), 0);
   });
 
+  it('counts what cannot be decoded: a stream that cannot be framed, a message that is not a request', async () => {
+    const before = samples(await scrape(url));
+    // 0xc1 is the one byte MessagePack never uses: the stream cannot be framed.
+    await sendAndWaitForClose(socket, Uint8Array.from([0xc1, 0x00]));
+    // A string, not [0, msgid, method, params], with no msgid to answer.
+    await sendAndWaitForClose(socket, encode('just a string'));
+    const all = samples(await scrape(url));
+    const delta = (kind: string): number => (sample(all, 'tspdk_rpc_errors_total', { kind }) ?? NaN) - (sample(before, 'tspdk_rpc_errors_total', { kind }) ?? NaN);
+    assert.equal(delta('unreadable'), 1);
+    assert.equal(delta('malformed'), 1);
+    assert.equal(delta('internal'), 0);
+  });
+
   it('are the metrics docs/observability.md lists, and the Grafana dashboard queries no other', async () => {
     const served = new Set([...(await scrape(url)).matchAll(/^# TYPE (tspdk_\w+) /gm)].map((match) => match[1] as string));
     // The primary's own, with --workers (test/observe/workers.slow.test.ts scrapes them).
@@ -128,3 +144,14 @@ describe('metrics, one process', () => {
     for (const name of queried) assert.ok(served.has(name), `the dashboard queries ${name}, which is not served`);
   });
 });
+
+/** Connects to `path`, sends `bytes`, and resolves once the server closed the connection. */
+function sendAndWaitForClose(path: string, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const client = connect(path, () => client.write(bytes));
+    client.on('data', () => undefined);
+    client.on('error', reject);
+    client.on('close', () => resolve());
+    client.setTimeout(5000, () => reject(new Error('the server kept a connection that sent bytes it cannot decode')));
+  });
+}

@@ -21,7 +21,7 @@ import { EXIT, HELLO, body, calls, formatBytes, type Scenario } from './scenario
 import { kongPdkPluginsDir } from './kong-pdk-plugins.ts';
 import { KONG_PDK_BIN, ROOT, kongPdkAvailable, pinServers, type ServerName } from './servers.ts';
 import { runWorkersBench, workersOptions, type WorkersBenchResult } from './workers.ts';
-import { runObserveBench, type ObserveBenchResult } from './observe.ts';
+import { MIN_WARMUP_MS, runObserveBench, type ObserveBenchResult } from './observe.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -203,7 +203,7 @@ if (!flags['skip-dump']) {
 // Observability (issue 18): server CPU per hello event at c=64 with --metrics and with tracing, over plain tspdk.
 let observe: ObserveBenchResult | undefined;
 if (!flags['skip-observe']) {
-  log(`\nObservability: tspdk plain, --metrics, tracing at 10 % and 100 % of events (OTLP/HTTP to a local sink), hello c=64; ${rounds} round(s)`);
+  log(`\nObservability: tspdk plain, --metrics, tracing at 10 % and 100 % of events (OTLP/HTTP to a local sink), hello c=64, after a warm-up of at least ${MIN_WARMUP_MS / 1000} s; ${rounds} round(s)`);
   observe = await runObserveBench(rounds, load, log);
 }
 

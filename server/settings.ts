@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { isTraceSampler, parseMetricsAddress, parseOtlpEndpoint, TRACE_SAMPLERS, type TraceSampler } from './observe/address.ts';
+import { isOtlpProtocol, isTraceSampler, OTLP_PROTOCOLS, parseMetricsAddress, parseOtlpEndpoint, TRACE_SAMPLERS, type OtlpProtocol, type TraceSampler } from './observe/address.ts';
 
 /** How a plugin server runs. */
 export interface ServerSettings {
@@ -58,6 +58,12 @@ export interface ServerSettings {
    * tracing code loaded.
    */
   readonly otlpEndpoint: string | undefined;
+  /**
+   * `--otlp-protocol` (or `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`,
+   * `OTEL_EXPORTER_OTLP_PROTOCOL`): how spans are encoded, `http/protobuf`
+   * or `http/json`. Default `http/protobuf`.
+   */
+  readonly otlpProtocol: OtlpProtocol;
   /** `--trace-sampler`: which events are traced, named as `OTEL_TRACES_SAMPLER` names it. Default `parentbased_always_on`. */
   readonly traceSampler: TraceSampler;
   /** `--trace-sampler-arg`: the ratio of the `*traceidratio` samplers, 0 to 1. Default 1. */
@@ -79,6 +85,7 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   workers: 1,
   metrics: undefined,
   otlpEndpoint: undefined,
+  otlpProtocol: 'http/protobuf',
   traceSampler: 'parentbased_always_on',
   traceSamplerArg: 1,
 });
@@ -95,6 +102,7 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   workers: [(value) => isInteger(value, 1, MAX_WORKERS), `a number of workers from 1 to ${MAX_WORKERS}`],
   metrics: [(value) => parses(value, parseMetricsAddress), 'a port (9464), host:port (0.0.0.0:9464) or a Unix socket path'],
   otlpEndpoint: [(value) => parses(value, parseOtlpEndpoint), 'an http(s) URL such as http://127.0.0.1:4318/v1/traces'],
+  otlpProtocol: [isOtlpProtocol, `one of ${OTLP_PROTOCOLS.join(', ')}`],
   traceSampler: [isTraceSampler, `one of ${TRACE_SAMPLERS.join(', ')}`],
   traceSamplerArg: [(value) => typeof value === 'number' && value >= 0 && value <= 1, 'a ratio from 0 to 1'],
 };

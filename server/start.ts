@@ -29,7 +29,7 @@ export interface ListenOptions extends UnixListenOptions {
  */
 type ServingSettings = Pick<
   ServerSettings,
-  'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid' | 'metrics' | 'otlpEndpoint' | 'traceSampler' | 'traceSamplerArg'
+  'eventTimeoutMs' | 'maxMessageBytes' | 'socketMode' | 'allowInsecureSocketDir' | 'announcePid' | 'metrics' | 'otlpEndpoint' | 'otlpProtocol' | 'traceSampler' | 'traceSamplerArg'
 >;
 
 /** What a server serves, besides its settings. */
@@ -87,6 +87,7 @@ function settingsOf(options: StartOptions): ServerSettings {
     announcePid: options.announcePid,
     metrics: options.metrics,
     otlpEndpoint: options.otlpEndpoint,
+    otlpProtocol: options.otlpProtocol,
     traceSampler: options.traceSampler,
     traceSamplerArg: options.traceSamplerArg,
   });

@@ -50,7 +50,7 @@ export async function observeServer(settings: ServerSettings, logger: Logger, pl
   const tracing: Tracing | undefined =
     settings.otlpEndpoint === undefined
       ? undefined
-      : (await import('./tracing.ts')).startTracing(settings, logger, serviceName(plugins), slot === undefined ? {} : { 'tspdk.worker': slot });
+      : await (await import('./tracing.ts')).startTracing(settings, logger, serviceName(plugins), slot === undefined ? {} : { 'tspdk.worker': slot });
   const observer = both(metrics?.observer, tracing?.observer);
   let endpoint: MetricsEndpoint | undefined;
   let reporter: WorkerMetricsReporter | undefined;

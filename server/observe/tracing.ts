@@ -1,7 +1,9 @@
 /**
  * OpenTelemetry traces (`--otlp-endpoint`): one span per traced event,
  * `<plugin> <phase>`, with a child span per PDK call, exported over
- * OTLP/HTTP (JSON) by the official SDK through a batch processor.
+ * OTLP/HTTP by the official SDK through a batch processor: protobuf bodies
+ * by default (`http/protobuf`), JSON with `--otlp-protocol http/json`. Only
+ * the chosen exporter package is loaded.
  *
  * An event's span continues the request's W3C trace: before the phase
  * method of a traced event runs, one `kong.request.get_header('traceparent')`
@@ -21,14 +23,13 @@
 import { performance } from 'node:perf_hooks';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, defaultTextMapGetter, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import type { ServerSettings } from '../settings.ts';
 import { EventOutcome, PdkCallOutcome, type ObservedEvent, type ServerObserver } from '../rpc/observer.ts';
-import { parseOtlpEndpoint } from './address.ts';
+import { parseOtlpEndpoint, type OtlpProtocol } from './address.ts';
 
 /** The phases whose events have request headers to read `traceparent` from. */
 const NO_HEADERS: ReadonlySet<string> = new Set(['certificate', 'preread']);
@@ -180,6 +181,16 @@ class ReportingExporter implements SpanExporter {
   }
 }
 
+/** The SDK's OTLP/HTTP exporter of `protocol` posting to `url` (its package loaded now, and only it). */
+async function otlpExporter(protocol: OtlpProtocol, url: string): Promise<SpanExporter> {
+  switch (protocol) {
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter({ url });
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url });
+  }
+}
+
 /** A running tracer: its observer, and how to flush and stop it. */
 export interface Tracing {
   readonly observer: TracingObserver;
@@ -192,15 +203,15 @@ export interface Tracing {
  * names the service unless `OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES`
  * does; `attributes` are added to the resource (the worker slot).
  */
-export function startTracing(settings: ServerSettings, logger: Logger, serviceName: string, attributes: Record<string, string | number> = {}): Tracing {
+export async function startTracing(settings: ServerSettings, logger: Logger, serviceName: string, attributes: Record<string, string | number> = {}): Promise<Tracing> {
   const url = parseOtlpEndpoint(settings.otlpEndpoint as string);
   const resource = defaultResource()
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, 'process.pid': process.pid, ...attributes }))
     .merge(detectResources({ detectors: [envDetector] }));
-  const exporter = new ReportingExporter(new OTLPTraceExporter({ url }), logger, url);
+  const exporter = new ReportingExporter(await otlpExporter(settings.otlpProtocol, url), logger, url);
   const provider = new BasicTracerProvider({ resource, sampler: new AlwaysOnSampler(), spanProcessors: [new BatchSpanProcessor(exporter)] });
   const observer = new TracingObserver(provider.getTracer('tspdk'), settings.traceSampler, settings.traceSamplerArg);
-  logger.info({ otlpEndpoint: url, sampler: settings.traceSampler, ratio: settings.traceSamplerArg }, 'tracing');
+  logger.info({ otlpEndpoint: url, otlpProtocol: settings.otlpProtocol, sampler: settings.traceSampler, ratio: settings.traceSamplerArg }, 'tracing');
   return {
     observer,
     async close() {

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_SERVER_SETTINGS, MAX_WORKERS, serverSettings, type ServerSettings } from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
-import { otelEnvironment, parseMetricsAddress, parseOtlpEndpoint, sampleRatio, TRACE_SAMPLERS, type TraceSampler } from '../observe/address.ts';
+import { otelEnvironment, parseMetricsAddress, parseOtlpEndpoint, parseOtlpProtocol, sampleRatio, TRACE_SAMPLERS, type OtlpProtocol, type TraceSampler } from '../observe/address.ts';
 
 /**
  * The shared server options as commander parses them (named after the flags,
@@ -29,6 +29,7 @@ export interface ServerCliOptions {
   readonly workers: number;
   readonly metrics?: string;
   readonly otlpEndpoint?: string;
+  readonly otlpProtocol?: OtlpProtocol;
   readonly traceSampler?: TraceSampler;
   readonly traceSamplerArg?: number;
 }
@@ -46,6 +47,7 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'workers',
   'metrics',
   'otlp-endpoint',
+  'otlp-protocol',
   'trace-sampler',
   'trace-sampler-arg',
 ];
@@ -116,6 +118,7 @@ export function addServerOptions(command: Command): Command {
       return value;
     })
     .option('--otlp-endpoint <url>', 'export OpenTelemetry spans over OTLP/HTTP to this URL (also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', argument(parseOtlpEndpoint))
+    .option('--otlp-protocol <protocol>', 'how spans are encoded: http/protobuf (default) or http/json (also OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)', argument(parseOtlpProtocol))
     .addOption(new Option('--trace-sampler <name>', 'which events are traced (also OTEL_TRACES_SAMPLER; default parentbased_always_on)').choices(TRACE_SAMPLERS))
     .option('--trace-sampler-arg <ratio>', 'the ratio of the *traceidratio samplers, 0 to 1 (also OTEL_TRACES_SAMPLER_ARG)', argument(sampleRatio));
 }
@@ -132,6 +135,7 @@ export function settingsFromCommandLine(options: ServerCliOptions, env: NodeJS.P
   return serverSettings({
     metrics: options.metrics,
     otlpEndpoint: options.otlpEndpoint ?? otel.endpoint,
+    otlpProtocol: options.otlpProtocol ?? otel.protocol,
     traceSampler: options.traceSampler ?? otel.sampler,
     traceSamplerArg: options.traceSamplerArg ?? otel.samplerArg,
     eventTimeoutMs: options.eventTimeout,

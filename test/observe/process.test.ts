@@ -99,6 +99,20 @@ describe('metrics and traces in a plugin server process', () => {
       'no prom-client',
     );
     assert.ok(imported(server.stderr()).includes('@opentelemetry/sdk-trace-base'));
+    assert.ok(imported(server.stderr()).includes('@opentelemetry/exporter-trace-otlp-proto'), 'http/protobuf by default');
+    assert.ok(!imported(server.stderr()).includes('@opentelemetry/exporter-trace-otlp-http'), 'not the JSON exporter');
+  });
+
+  it('--otlp-protocol http/json loads the JSON exporter only; the default loads the protobuf one only', async () => {
+    const json = await start(['--otlp-endpoint', 'http://127.0.0.1:9/v1/traces', '--otlp-protocol', 'http/json']);
+    assert.ok(imported(json.stderr()).includes('@opentelemetry/exporter-trace-otlp-http'));
+    assert.ok(!imported(json.stderr()).includes('@opentelemetry/exporter-trace-otlp-proto'));
+  });
+
+  it('refuses an OTLP protocol it cannot export with, at start, naming the variable and the accepted values', () => {
+    const bad = spawnSync(process.execPath, [OBSERVED, '--socket', '/tmp/never.sock'], { encoding: 'utf8', env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /OTEL_EXPORTER_OTLP_PROTOCOL: expected http\/protobuf or http\/json/);
   });
 
   it('refuses a --metrics address it cannot use, before listening, saying what to write', () => {

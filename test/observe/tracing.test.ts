@@ -1,6 +1,7 @@
 /**
  * OpenTelemetry traces: spans received by a real OTLP/HTTP receiver (the
- * test's own node:http server decoding OTLP's JSON). An event's span
+ * test's own node:http server decoding OTLP's protobuf, the default, and
+ * JSON). An event's span
  * continues the request's W3C traceparent, its PDK calls are its
  * children; the sampler decides which events read the header at all; an
  * exporter that cannot reach its collector never fails an event and is
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { hostPlugins } from '../../plugin/serve.ts';
+import type { OtlpProtocol } from '../../server/observe/address.ts';
 import { createLogger, silentLogger, type Logger } from '../../server/process/logger.ts';
 import type { ServerSettings } from '../../server/settings.ts';
 import { startServer, type RunningServer } from '../../server/start.ts';
@@ -30,6 +32,11 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
+/** The protocols, and the content type each posts. */
+const PROTOCOLS: ReadonlyArray<readonly [OtlpProtocol, string]> = [
+  ['http/protobuf', 'application/x-protobuf'],
+  ['http/json', 'application/json'],
+];
 
 interface Traced {
   readonly running: RunningServer;
@@ -43,7 +50,11 @@ after(() => {
 });
 
 /** Starts the observed plugin with tracing to `endpoint`. */
-async function traced(endpoint: string, sampling: Partial<Pick<ServerSettings, 'traceSampler' | 'traceSamplerArg'>> = {}, logger: Logger = silentLogger()): Promise<Traced> {
+async function traced(
+  endpoint: string,
+  sampling: Partial<Pick<ServerSettings, 'traceSampler' | 'traceSamplerArg' | 'otlpProtocol'>> = {},
+  logger: Logger = silentLogger(),
+): Promise<Traced> {
   const directory = tempDirectory();
   directories.push(directory);
   const socket = join(directory, 'observed.socket');
@@ -64,6 +75,40 @@ function named(spans: readonly ReceivedSpan[], name: string): ReceivedSpan[] {
   return spans.filter((span) => span.name === name);
 }
 
+/** One request with a sampled traceparent, exported over `protocol`: its spans, checked as `receiver` got them. */
+async function continuesTraceparent(receiver: OtlpReceiver, protocol: OtlpProtocol): Promise<void> {
+  const server = await traced(receiver.url, { otlpProtocol: protocol });
+  const response = await server.host.request([observedConfig('ok')], { headers: { host: 'kong.test', traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
+  assert.deepEqual(response.headers.get('x-observed'), ['kong.test']);
+  // The read of traceparent is the event's first PDK call.
+  assert.deepEqual(response.request.calls.slice(0, 2).map(([, method, args]) => [method, args]), [
+    ['kong.request.get_header', ['traceparent']],
+    ['kong.request.get_header', ['host']],
+  ]);
+  await server.stop();
+  const [access] = named(receiver.spans, 'observed access');
+  assert.ok(access !== undefined, `no span "observed access" among ${receiver.spans.map((span) => span.name).join(', ')}`);
+  assert.equal(access.traceId, TRACE_ID);
+  assert.equal(access.parentSpanId, PARENT_ID);
+  assert.equal(access.kind, SPAN_KIND_SERVER);
+  assert.equal(access.attributes['tspdk.plugin'], 'observed');
+  assert.equal(access.attributes['tspdk.phase'], 'access');
+  assert.equal(access.attributes['tspdk.outcome'], 'ok');
+  assert.equal(typeof access.attributes['tspdk.instance.id'], 'number');
+  assert.ok(Number.isSafeInteger(access.attributes['tspdk.event.id']), 'an int attribute');
+  assert.equal(access.resource['service.name'], 'observed');
+  const children = receiver.spans.filter((span) => span.parentSpanId === access.spanId);
+  assert.deepEqual(children.map((span) => span.name).sort(), ['kong.request.get_header', 'kong.request.get_header', 'kong.response.set_header']);
+  for (const child of children) {
+    assert.equal(child.traceId, TRACE_ID);
+    assert.equal(child.kind, SPAN_KIND_CLIENT);
+    assert.equal(child.attributes['tspdk.pdk.outcome'], 'ok');
+    assert.ok(child.startNs >= access.startNs && child.endNs <= access.endNs, 'a call lies within its event');
+  }
+  const [log] = named(receiver.spans, 'observed log');
+  assert.equal(log?.traceId, TRACE_ID, 'the log phase joins the same trace');
+}
+
 describe('traces', () => {
   let receiver: OtlpReceiver;
   before(async () => {
@@ -71,37 +116,25 @@ describe('traces', () => {
   });
   after(async () => receiver.close());
 
-  it("continue the request's traceparent: one span per event, a child span per PDK call", async () => {
+  for (const [protocol, contentType] of PROTOCOLS) {
+    it(`continue the request's traceparent: one span per event, a child span per PDK call (${protocol})`, async () => {
+      const own = await startOtlpReceiver();
+      try {
+        await continuesTraceparent(own, protocol);
+      } finally {
+        await own.close();
+      }
+      assert.deepEqual([...own.contentTypes], [contentType], `exported as ${contentType}`);
+    });
+  }
+
+  it('export over http/protobuf unless told otherwise', async () => {
     receiver.spans.length = 0;
     const server = await traced(receiver.url);
-    const response = await server.host.request([observedConfig('ok')], { headers: { host: 'kong.test', traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
-    assert.deepEqual(response.headers.get('x-observed'), ['kong.test']);
-    // The read of traceparent is the event's first PDK call.
-    assert.deepEqual(response.request.calls.slice(0, 2).map(([, method, args]) => [method, args]), [
-      ['kong.request.get_header', ['traceparent']],
-      ['kong.request.get_header', ['host']],
-    ]);
+    await server.host.request([observedConfig('ok')]);
     await server.stop();
-    const [access] = named(receiver.spans, 'observed access');
-    assert.ok(access !== undefined, `no span "observed access" among ${receiver.spans.map((span) => span.name).join(', ')}`);
-    assert.equal(access.traceId, TRACE_ID);
-    assert.equal(access.parentSpanId, PARENT_ID);
-    assert.equal(access.kind, SPAN_KIND_SERVER);
-    assert.equal(access.attributes['tspdk.plugin'], 'observed');
-    assert.equal(access.attributes['tspdk.phase'], 'access');
-    assert.equal(access.attributes['tspdk.outcome'], 'ok');
-    assert.equal(typeof access.attributes['tspdk.instance.id'], 'number');
-    assert.equal(access.resource['service.name'], 'observed');
-    const children = receiver.spans.filter((span) => span.parentSpanId === access.spanId);
-    assert.deepEqual(children.map((span) => span.name).sort(), ['kong.request.get_header', 'kong.request.get_header', 'kong.response.set_header']);
-    for (const child of children) {
-      assert.equal(child.traceId, TRACE_ID);
-      assert.equal(child.kind, SPAN_KIND_CLIENT);
-      assert.equal(child.attributes['tspdk.pdk.outcome'], 'ok');
-      assert.ok(child.startNs >= access.startNs && child.endNs <= access.endNs, 'a call lies within its event');
-    }
-    const [log] = named(receiver.spans, 'observed log');
-    assert.equal(log?.traceId, TRACE_ID, 'the log phase joins the same trace');
+    assert.equal(named(receiver.spans, 'observed access').length, 1);
+    assert.deepEqual([...receiver.contentTypes], ['application/x-protobuf']);
   });
 
   it('start a trace of their own without a traceparent, and leave out requests whose parent is not sampled', async () => {

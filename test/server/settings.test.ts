@@ -46,6 +46,7 @@ describe('server settings', () => {
       [{ metrics: ':9464' }, /metrics must be a port \(9464\), host:port \(0.0.0.0:9464\) or a Unix socket path; got ":9464"/],
       [{ metrics: 9464 }, /metrics must be a port/],
       [{ otlpEndpoint: 'grpc://collector:4317' }, /otlpEndpoint must be an http\(s\) URL/],
+      [{ otlpProtocol: 'grpc' }, /otlpProtocol must be one of http\/protobuf, http\/json; got "grpc"/],
       [{ traceSampler: 'sometimes' }, /traceSampler must be one of parentbased_always_on, /],
       [{ traceSamplerArg: 1.5 }, /traceSamplerArg must be a ratio from 0 to 1; got 1.5/],
     ];
@@ -56,7 +57,7 @@ describe('server settings', () => {
     assert.deepEqual(settingsFromCommandLine(parse([]), {}), DEFAULT_SERVER_SETTINGS);
     const args = ['--event-timeout', '1000', '--max-message-size', '2048', '--socket-mode', '600', '--allow-insecure-socket-dir'];
     args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3', '--metrics', '0.0.0.0:9464');
-    args.push('--otlp-endpoint', 'http://127.0.0.1:4318', '--trace-sampler', 'parentbased_traceidratio', '--trace-sampler-arg', '0.25');
+    args.push('--otlp-endpoint', 'http://127.0.0.1:4318', '--otlp-protocol', 'http/json', '--trace-sampler', 'parentbased_traceidratio', '--trace-sampler-arg', '0.25');
     assert.deepEqual(settingsFromCommandLine(parse(args), {}), {
       eventTimeoutMs: 1000,
       maxMessageBytes: 2048,
@@ -68,11 +69,13 @@ describe('server settings', () => {
       workers: 3,
       metrics: '0.0.0.0:9464',
       otlpEndpoint: 'http://127.0.0.1:4318/v1/traces',
+      otlpProtocol: 'http/json',
       traceSampler: 'parentbased_traceidratio',
       traceSamplerArg: 0.25,
     });
     assert.throws(() => parse(['--metrics', 'localhost']), /--metrics must be a port/);
     assert.throws(() => parse(['--trace-sampler-arg', '2']), /expected a ratio from 0 to 1/);
+    assert.throws(() => parse(['--otlp-protocol', 'grpc']), /expected http\/protobuf or http\/json \(OTLP over gRPC is not supported/);
   });
 
   it('take tracing from the standard OTEL_* variables when no flag says otherwise', () => {
@@ -87,6 +90,22 @@ describe('server settings', () => {
     assert.equal(settingsFromCommandLine(parse([]), { ...env, OTEL_SDK_DISABLED: 'true' }).otlpEndpoint, undefined);
     assert.throws(() => settingsFromCommandLine(parse([]), { OTEL_TRACES_SAMPLER: 'jaeger_remote' }), /OTEL_TRACES_SAMPLER must be one of/);
     assert.throws(() => settingsFromCommandLine(parse([]), { OTEL_TRACES_SAMPLER_ARG: 'half' }), /OTEL_TRACES_SAMPLER_ARG: expected a ratio/);
+  });
+
+  it('take the OTLP protocol from --otlp-protocol, then OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL', () => {
+    assert.equal(settingsFromCommandLine(parse([]), {}).otlpProtocol, 'http/protobuf');
+    assert.equal(settingsFromCommandLine(parse([]), { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).otlpProtocol, 'http/json');
+    const both = { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' };
+    assert.equal(settingsFromCommandLine(parse([]), both).otlpProtocol, 'http/protobuf');
+    assert.equal(settingsFromCommandLine(parse(['--otlp-protocol', 'http/json']), both).otlpProtocol, 'http/json');
+    assert.throws(
+      () => settingsFromCommandLine(parse([]), { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+      /^TypeError: OTEL_EXPORTER_OTLP_PROTOCOL: expected http\/protobuf or http\/json \(OTLP over gRPC is not supported.*; got "grpc"$/,
+    );
+    assert.throws(
+      () => settingsFromCommandLine(parse([]), { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' }),
+      /^TypeError: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: expected http\/protobuf or http\/json; got "http\/xml"$/,
+    );
   });
 
   it('are taken in either form by serveOrExit: parsed options or settings', () => {

@@ -2,7 +2,8 @@
  * What metrics and traces cost (issue 18): server CPU per hello event at
  * c=64, tspdk plain, with `--metrics`, and with tracing at 10 % and 100 %
  * of events (`parentbased_traceidratio`), the spans exported over OTLP/HTTP
- * to a sink in this process that reads and drops them. Every variant in a
+ * protobuf (the default; 10 % also with `http/json`, for comparison) to a
+ * sink in this process that reads, counts and drops them. Every variant in a
  * fresh process each round, in a rotating order; the ratios are the
  * medians of the per-round ratios to plain tspdk.
  *
@@ -23,6 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { measureLoad, type CellFigures, type LoadOptions } from './measure.ts';
 import { HELLO, HELLO_TRACED, type Scenario } from './scenarios.ts';
+import { decodeTraceRequest } from '../test/support/otlp-protobuf.ts';
 
 /** The shortest warm-up of a variant, in ms: past the one-off start of tracing (see above). */
 export const MIN_WARMUP_MS = 6000;
@@ -38,6 +40,11 @@ const VARIANTS: readonly Variant[] = [
   { label: 'plain', scenario: HELLO, serverArgs: () => [] },
   { label: '--metrics', scenario: HELLO, serverArgs: () => ['--metrics', '127.0.0.1:0'] },
   { label: 'tracing 10%', scenario: HELLO_TRACED, serverArgs: (sink) => ['--otlp-endpoint', sink, '--trace-sampler', 'parentbased_traceidratio', '--trace-sampler-arg', '0.1'] },
+  {
+    label: 'tracing 10% json',
+    scenario: HELLO_TRACED,
+    serverArgs: (sink) => ['--otlp-endpoint', sink, '--otlp-protocol', 'http/json', '--trace-sampler', 'parentbased_traceidratio', '--trace-sampler-arg', '0.1'],
+  },
   { label: 'tracing 100%', scenario: HELLO_TRACED, serverArgs: (sink) => ['--otlp-endpoint', sink, '--trace-sampler', 'parentbased_always_on'] },
 ];
 
@@ -51,24 +58,29 @@ export interface ObserveBenchResult {
   readonly cpuMicrosPerEvent: Record<string, number>;
   /** Median of the per-round CPU ratios to plain tspdk, per variant. */
   readonly cpuRatio: Record<string, number>;
-  /** Spans the sink received. */
-  readonly spansReceived: number;
+  /** Spans the sink received, per protocol. */
+  readonly spansReceived: Record<string, number>;
 }
 
-/** An OTLP/HTTP endpoint that takes every export and drops it. */
-async function startSink(): Promise<{ url: string; spans: () => number; server: Server }> {
-  let bytes = 0;
-  let spans = 0;
+/** An OTLP/HTTP endpoint that takes every export (protobuf or JSON), counts its spans and drops it. */
+async function startSink(): Promise<{ url: string; spans: () => Record<string, number>; server: Server }> {
+  const spans: Record<string, number> = {};
   const server = createServer((request, response) => {
-    request.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      spans += chunk.toString('latin1').split('"spanId"').length - 1;
+    const chunks: Buffer[] = [];
+    const json = (request.headers['content-type'] ?? '').startsWith('application/json');
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const count = json ? body.toString('latin1').split('"spanId"').length - 1 : decodeTraceRequest(body).length;
+      const protocol = json ? 'http/json' : 'http/protobuf';
+      spans[protocol] = (spans[protocol] ?? 0) + count;
+      if (json) response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      else response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
-    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/v1/traces`, spans: () => (bytes > 0 ? spans : 0), server };
+  return { url: `http://127.0.0.1:${port}/v1/traces`, spans: () => ({ ...spans }), server };
 }
 
 const median = (values: readonly number[]): number => {
@@ -89,7 +101,7 @@ export async function runObserveBench(rounds: number, load: LoadOptions, log: (l
       for (const variant of order) {
         const figures = await measureLoad('tspdk', [variant.scenario], concurrency, { ...steady, serverArgs: variant.serverArgs(sink.url) });
         (raw[variant.label] ??= []).push(figures);
-        log(`  round ${round + 1} hello c=${concurrency} ${variant.label.padEnd(13)} ${figures.eventsPerSec.toFixed(0).padStart(7)} ev/s  ${figures.cpuMicrosPerEvent.toFixed(1).padStart(6)} µs/ev  p99 ${figures.p99Ms.toFixed(3)} ms`);
+        log(`  round ${round + 1} hello c=${concurrency} ${variant.label.padEnd(16)} ${figures.eventsPerSec.toFixed(0).padStart(7)} ev/s  ${figures.cpuMicrosPerEvent.toFixed(1).padStart(6)} µs/ev  p99 ${figures.p99Ms.toFixed(3)} ms`);
       }
     }
   } finally {
@@ -106,14 +118,20 @@ export async function runObserveBench(rounds: number, load: LoadOptions, log: (l
   const result = { concurrency, rounds, raw, cpuMicrosPerEvent, cpuRatio, spansReceived: sink.spans() };
   log(`\nObservability cost, hello c=${concurrency} (server CPU µs/event, median; ratio to plain tspdk, median of per-round ratios)`);
   for (const variant of VARIANTS) {
-    log(`  ${variant.label.padEnd(13)} ${(cpuMicrosPerEvent[variant.label] ?? Number.NaN).toFixed(1).padStart(6)} µs/ev  ×${(cpuRatio[variant.label] ?? Number.NaN).toFixed(3)}`);
+    log(`  ${variant.label.padEnd(16)} ${(cpuMicrosPerEvent[variant.label] ?? Number.NaN).toFixed(1).padStart(6)} µs/ev  ×${(cpuRatio[variant.label] ?? Number.NaN).toFixed(3)}`);
   }
-  log(`  spans received by the OTLP sink: ${result.spansReceived}`);
+  log(`  spans received by the OTLP sink: ${Object.entries(result.spansReceived).map(([protocol, count]) => `${count} (${protocol})`).join(', ') || 'none'}`);
   return result;
 }
 
 // Run alone: node dist/bench/observe.js
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '4' }, duration: { type: 'string', default: '1500' }, warmup: { type: 'string', default: String(MIN_WARMUP_MS) } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '4' }, duration: { type: 'string', default: '1500' }, warmup: { type: 'string', default: String(MIN_WARMUP_MS) }, help: { type: 'boolean' } },
+  });
+  if (values.help === true) {
+    process.stdout.write(`usage: node dist/bench/observe.js [--rounds 4] [--duration 1500] [--warmup ${MIN_WARMUP_MS}]\n  variants: ${VARIANTS.map((variant) => variant.label).join(', ')}\n`);
+    process.exit(0);
+  }
   await runObserveBench(Number(values.rounds), { warmupMs: Number(values.warmup), durationMs: Number(values.duration) }, (line) => process.stdout.write(`${line}\n`));
 }

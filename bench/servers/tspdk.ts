@@ -6,19 +6,21 @@
  * instead of in place (as the floor then does), for before/after figures.
  *
  *   node dist/bench/servers/tspdk.js <socket> [--metrics <address>] [--otlp-endpoint <url>
+ *                                    --otlp-protocol <http/protobuf|http/json>
  *                                    --trace-sampler <name> --trace-sampler-arg <ratio>]
  *
  * @module
  */
 import { parseArgs } from 'node:util';
 import { createLogger, declaredPlugins, hostPlugins, startServer } from '../../server/index.ts';
-import { isTraceSampler } from '../../server/observe/address.ts';
+import { isTraceSampler, parseOtlpProtocol } from '../../server/observe/address.ts';
 
 const { positionals, values: observe } = parseArgs({
   allowPositionals: true,
   options: {
     metrics: { type: 'string' },
     'otlp-endpoint': { type: 'string' },
+    'otlp-protocol': { type: 'string' },
     'trace-sampler': { type: 'string' },
     'trace-sampler-arg': { type: 'string' },
   },
@@ -37,6 +39,7 @@ await startServer({
   readInPlace: process.env['TSPDK_BENCH_DATA_EVENTS'] === undefined,
   metrics: observe.metrics,
   otlpEndpoint: observe['otlp-endpoint'],
+  otlpProtocol: observe['otlp-protocol'] === undefined ? undefined : parseOtlpProtocol(observe['otlp-protocol']),
   traceSampler: isTraceSampler(sampler) ? sampler : undefined,
   traceSamplerArg: observe['trace-sampler-arg'] === undefined ? undefined : Number(observe['trace-sampler-arg']),
 });

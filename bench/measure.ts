@@ -28,6 +28,8 @@ export interface LoadOptions {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly nodeArgs?: readonly string[];
+  /** Extra arguments of the server program (tspdk's: `--metrics`, `--otlp-endpoint`, ...). */
+  readonly serverArgs?: readonly string[];
 }
 
 /** Starts `server`, checks it, and measures `concurrency` events in flight of `scenarios`. */
@@ -37,7 +39,7 @@ export async function measureLoad(
   concurrency: number,
   options: LoadOptions,
 ): Promise<CellFigures> {
-  const proc = await startProcess(server, options.nodeArgs);
+  const proc = await startProcess(server, options.nodeArgs, options.serverArgs);
   const host = new KongHost(proc.socket);
   try {
     await host.start(scenarios);

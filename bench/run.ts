@@ -6,7 +6,7 @@
  *
  *   node dist/bench/run.js [--rounds 4] [--duration 1500] [--quick] [--soak] [--full]
  *                          [--servers floor,tspdk,kong-pdk,tspdk-js] [--skip-bodies] [--skip-dump] [--skip-workers]
- *                          [--workers-rounds 3] [--iterations 160] [--skip-redis]
+ *                          [--workers-rounds 3] [--iterations 160] [--skip-redis] [--skip-observe]
  *
  * @module
  */
@@ -22,6 +22,7 @@ import { kongPdkPluginsDir } from './kong-pdk-plugins.ts';
 import { KONG_PDK_BIN, ROOT, kongPdkAvailable, pinServers, type ServerName } from './servers.ts';
 import { runWorkersBench, workersOptions, type WorkersBenchResult } from './workers.ts';
 import { runRateLimitRedisBench, type RateLimitRedisResult } from './rate-limit-redis.ts';
+import { MIN_WARMUP_MS, runObserveBench, type ObserveBenchResult } from './observe.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,6 +39,7 @@ const { values: flags } = parseArgs({
     'skip-dump': { type: 'boolean', default: false },
     'skip-workers': { type: 'boolean', default: false },
     'skip-redis': { type: 'boolean', default: false },
+    'skip-observe': { type: 'boolean', default: false },
     'workers-rounds': { type: 'string', default: '3' },
     iterations: { type: 'string', default: '160' },
     pin: { type: 'boolean', default: false },
@@ -204,6 +206,13 @@ if (!flags['skip-dump']) {
   }
 }
 
+// Observability (issue 18): server CPU per hello event at c=64 with --metrics and with tracing, over plain tspdk.
+let observe: ObserveBenchResult | undefined;
+if (!flags['skip-observe']) {
+  log(`\nObservability: tspdk plain, --metrics, tracing at 10 % and 100 % of events (OTLP/HTTP to a local sink), hello c=64, after a warm-up of at least ${MIN_WARMUP_MS / 1000} s; ${rounds} round(s)`);
+  observe = await runObserveBench(rounds, load, log);
+}
+
 // Workers (issue 9): tspdk serve --workers 1/2/auto next to kong-pdk, a CPU-heavy plugin and hello at c=1.
 let workers: WorkersBenchResult | undefined;
 if (!flags['skip-workers'] && pinning !== undefined) {
@@ -238,7 +247,7 @@ if (flags.soak) {
   log(`  RSS after 100k: ${fmt(result.rssAt100k / 2 ** 20, 1)} MB, after ${result.events}: ${fmt(result.rssAtEnd / 2 ** 20, 1)} MB (×${fmt(result.rssAtEnd / result.rssAt100k, 3)})`);
 }
 
-const out = { machine, pinned: pinning ?? null, rounds, load, servers, raw, summary, ratios, bodies, inProcessBodyDecode: inProcess, dumpMs: dump, workers, rateLimitRedis, soak };
+const out = { machine, pinned: pinning ?? null, rounds, load, servers, raw, summary, ratios, bodies, inProcessBodyDecode: inProcess, dumpMs: dump, observe, workers, rateLimitRedis, soak };
 const dir = join(ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const stamp = machine.date.replace(/[:.]/g, '-');

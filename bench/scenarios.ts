@@ -19,6 +19,8 @@ export interface Scenario {
   readonly body?: Uint8Array;
   /** Request headers returned by `kong.request.get_header` (any other name: `example.com`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The server traces (`--otlp-endpoint`): an event may first read `traceparent`, beyond the expected calls. */
+  readonly traced?: boolean;
 }
 
 const GET_HOST = ['kong.request.get_header', ['host']] as const;
@@ -29,6 +31,14 @@ const setHeader = (who: string): readonly [string, readonly unknown[]] => [
 
 /** examples/hello.ts: two PDK calls. */
 export const HELLO: Scenario = { name: 'hello (2 calls)', plugin: 'hello', config: {}, expected: [GET_HOST, setHeader('hello')] };
+
+/** hello in a request that carries a sampled W3C trace context, for a server that traces. */
+export const HELLO_TRACED: Scenario = {
+  ...HELLO,
+  name: 'hello (traced)',
+  headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+  traced: true,
+};
 
 /** An event that makes `n` (even) PDK calls; 0 is an event with no PDK call. */
 export function calls(n: number): Scenario {

@@ -37,12 +37,12 @@ export function kongPdkAvailable(): boolean {
   return existsSync(KONG_PDK_BIN);
 }
 
-function command(name: ServerName, dir: string): { args: string[]; socket: string } {
+function command(name: ServerName, dir: string, serverArgs: readonly string[]): { args: string[]; socket: string } {
   switch (name) {
     case 'floor':
       return { args: [join(ROOT, 'dist', 'bench', 'servers', 'floor.js'), join(dir, 'floor.sock')], socket: join(dir, 'floor.sock') };
     case 'tspdk':
-      return { args: [join(ROOT, 'dist', 'bench', 'servers', 'tspdk.js'), join(dir, 'tspdk.sock')], socket: join(dir, 'tspdk.sock') };
+      return { args: [join(ROOT, 'dist', 'bench', 'servers', 'tspdk.js'), join(dir, 'tspdk.sock'), ...serverArgs], socket: join(dir, 'tspdk.sock') };
     case 'kong-pdk':
       return {
         args: [KONG_PDK_BIN, '--plugins-directory', kongPdkPluginsDir(), '--kong-prefix', dir, '--sock-name', 'js.sock'],
@@ -56,9 +56,9 @@ function command(name: ServerName, dir: string): { args: string[]; socket: strin
   }
 }
 
-/** Spawns `name` and waits until its socket accepts connections. */
-export function startProcess(name: ServerName, extraNodeArgs: readonly string[] = []): Promise<RunningProcess> {
-  return spawnServer(name, (dir) => command(name, dir), extraNodeArgs);
+/** Spawns `name` (tspdk with `serverArgs`) and waits until its socket accepts connections. */
+export function startProcess(name: ServerName, extraNodeArgs: readonly string[] = [], serverArgs: readonly string[] = []): Promise<RunningProcess> {
+  return spawnServer(name, (dir) => command(name, dir, serverArgs), extraNodeArgs);
 }
 
 /** The plugin files `tspdk serve` gets in the workers bench. */

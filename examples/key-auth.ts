@@ -15,6 +15,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Config, field, serve, type Kong } from 'tspdk';
+import { metrics } from 'tspdk/metrics';
+
+/** Its decisions, on the server's `/metrics` when it runs with `--metrics` (a no-op otherwise). */
+const decisions = metrics.counter({
+  name: 'key_auth_ts_requests_total',
+  help: 'Requests key-auth-ts decided, by result',
+  labelNames: ['result'],
+});
 
 /** Compares two keys in constant time (both are hashed first, so lengths do not leak). */
 function sameKey(a: string, b: string): boolean {
@@ -60,17 +68,21 @@ export class KeyAuth extends Config({
   async access(kong: Kong): Promise<void> {
     const found = await this.#findKey(kong);
     if (found === undefined) {
+      decisions.inc({ result: 'no_key' });
       return kong.response.exit(401, { message: 'No API key found in request' }, { 'WWW-Authenticate': 'Key realm="kong"' });
     }
     const owner = this.credentials.find((credential) => sameKey(credential.key, found.key));
     if (owner === undefined) {
+      decisions.inc({ result: 'invalid_key' });
       return kong.response.exit(401, { message: 'Invalid authentication credentials' }, { 'WWW-Authenticate': 'Key realm="kong"' });
     }
     const consumer = await kong.client.loadConsumer(owner.consumer, true);
     if (consumer === undefined) {
+      decisions.inc({ result: 'unknown_consumer' });
       await kong.log.err(`key-auth: consumer ${owner.consumer} of a configured key does not exist`);
       return kong.response.error(500);
     }
+    decisions.inc({ result: 'authenticated' });
     await kong.client.authenticate(consumer, { id: createHash('sha256').update(found.key).digest('hex').slice(0, 32), consumer_id: consumer.id });
     await kong.service.request.setHeaders({
       'X-Consumer-ID': consumer.id,

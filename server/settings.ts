@@ -9,9 +9,11 @@
  * where it has one (`--event-timeout` is `eventTimeoutMs`,
  * `--max-message-size` is `maxMessageBytes`); `--no-server-pid` sets
  * `announcePid` (the notification it turns off is Kong's `serverPid`).
+ * Light on purpose: it imports only observe/address.ts, which imports nothing.
  *
  * @module
  */
+import { isOtlpProtocol, isTraceSampler, OTLP_PROTOCOLS, parseMetricsAddress, parseOtlpEndpoint, TRACE_SAMPLERS, type OtlpProtocol, type TraceSampler } from './observe/address.ts';
 
 /** How a plugin server runs. */
 export interface ServerSettings {
@@ -93,6 +95,30 @@ export interface ServerSettings {
    * Default: the parent process, as seen at start.
    */
   readonly parentPid?: number;
+  /**
+   * `--metrics`: where `/metrics` is served in Prometheus' text format: a
+   * port (on 127.0.0.1), `host:port` or a Unix socket path. With `--workers`
+   * the primary serves it, with the sums over its workers. Default
+   * `undefined`: no metrics, and no metrics code loaded.
+   */
+  readonly metrics: string | undefined;
+  /**
+   * `--otlp-endpoint`: the OTLP/HTTP URL spans are posted to (the command
+   * line also reads `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` and
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`). Default `undefined`: no tracing, and no
+   * tracing code loaded.
+   */
+  readonly otlpEndpoint: string | undefined;
+  /**
+   * `--otlp-protocol` (or `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`,
+   * `OTEL_EXPORTER_OTLP_PROTOCOL`): how spans are encoded, `http/protobuf`
+   * or `http/json`. Default `http/protobuf`.
+   */
+  readonly otlpProtocol: OtlpProtocol;
+  /** `--trace-sampler`: which events are traced, named as `OTEL_TRACES_SAMPLER` names it. Default `parentbased_always_on`. */
+  readonly traceSampler: TraceSampler;
+  /** `--trace-sampler-arg`: the ratio of the `*traceidratio` samplers, 0 to 1. Default 1. */
+  readonly traceSamplerArg: number;
 }
 
 /** The formats of the server's log. */
@@ -121,6 +147,11 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = Object.freeze({
   maxArrayEntries: 262_144,
   maxNesting: 1024,
   redactHeaders: Object.freeze([]),
+  metrics: undefined,
+  otlpEndpoint: undefined,
+  otlpProtocol: 'http/protobuf',
+  traceSampler: 'parentbased_always_on',
+  traceSamplerArg: 1,
 });
 
 /** What `kongVersion` takes, as messages say it. */
@@ -160,6 +191,11 @@ const CHECKS: { readonly [K in keyof ServerSettings]: readonly [(value: unknown)
   maxNesting: [(value) => isInteger(value, 1), 'a positive integer'],
   redactHeaders: [(value) => Array.isArray(value) && value.every(isHeaderName), 'a list of lower-case header names'],
   parentPid: [(value) => isInteger(value, 1), 'a process id'],
+  metrics: [(value) => parses(value, parseMetricsAddress), 'a port (9464), host:port (0.0.0.0:9464) or a Unix socket path'],
+  otlpEndpoint: [(value) => parses(value, parseOtlpEndpoint), 'an http(s) URL such as http://127.0.0.1:4318/v1/traces'],
+  otlpProtocol: [isOtlpProtocol, `one of ${OTLP_PROTOCOLS.join(', ')}`],
+  traceSampler: [isTraceSampler, `one of ${TRACE_SAMPLERS.join(', ')}`],
+  traceSamplerArg: [(value) => typeof value === 'number' && value >= 0 && value <= 1, 'a ratio from 0 to 1'],
 };
 
 /**
@@ -186,6 +222,16 @@ export function serverSettings(given: Partial<ServerSettings> = {}): ServerSetti
 /** A lower-case HTTP header name (an RFC 9110 token). */
 function isHeaderName(value: unknown): boolean {
   return typeof value === 'string' && /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(value);
+}
+
+function parses(value: unknown, parse: (text: string) => unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    parse(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {

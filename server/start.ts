@@ -41,6 +41,11 @@ type ServingSettings = Pick<
   | 'maxNesting'
   | 'redactHeaders'
   | 'kongVersion'
+  | 'metrics'
+  | 'otlpEndpoint'
+  | 'otlpProtocol'
+  | 'traceSampler'
+  | 'traceSamplerArg'
 >;
 
 /** What a server serves, besides its settings. */
@@ -69,6 +74,8 @@ export interface RunningServer {
   readonly sockets: readonly string[];
   /** Open connections from Kong. */
   readonly connections: number;
+  /** Where `/metrics` answers (`http://127.0.0.1:9464/metrics`) when the `metrics` setting is on. */
+  readonly metricsUrl?: string | undefined;
   /**
    * Stops listening and drops every connection. For tests and embedding
    * only: it removes the socket files, which a production server must never
@@ -104,6 +111,11 @@ function settingsOf(options: StartOptions): ServerSettings {
     maxArrayEntries: options.maxArrayEntries,
     maxNesting: options.maxNesting,
     redactHeaders: options.redactHeaders,
+    metrics: options.metrics,
+    otlpEndpoint: options.otlpEndpoint,
+    otlpProtocol: options.otlpProtocol,
+    traceSampler: options.traceSampler,
+    traceSamplerArg: options.traceSamplerArg,
   });
 }
 
@@ -136,12 +148,18 @@ type ServerSetup = Omit<StartOptions, keyof ServingSettings | 'mode' | 'allowIns
  */
 export async function startWithSettings(options: ServerSetup, settings: ServerSettings): Promise<RunningServer> {
   const { logger } = options;
+  // Loaded only when asked for: a plain start loads no metrics or tracing library.
+  const observation =
+    settings.metrics === undefined && settings.otlpEndpoint === undefined
+      ? undefined
+      : await (await import('./observe/setup.ts')).observeServer(settings, logger, options.plugins);
   const server = new PluginServer(options.plugins, {
     ...options,
     eventTimeoutMs: settings.eventTimeoutMs,
     maxLiveEvents: settings.maxLiveEvents,
     redactHeaders: settings.redactHeaders,
     kongVersion: settings.kongVersion,
+    observer: observation?.observer,
   });
   const sockets = new Set<Socket>();
   const connectionOptions = {
@@ -168,10 +186,13 @@ export async function startWithSettings(options: ServerSetup, settings: ServerSe
   };
   const listeners: Server[] = [];
   try {
+    // The metrics endpoint first: if its address is taken, Kong's sockets are left alone.
+    await observation?.serve({ server, connections: () => sockets.size });
     for (const path of options.sockets) listeners.push(await listenUnix(path, accept, listenOptions));
   } catch (error) {
     server.close();
     await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));
+    await observation?.close();
     throw error;
   }
   logger.info({ sockets: options.sockets, plugins: options.plugins.map((plugin) => plugin.name) }, 'listening');
@@ -181,10 +202,12 @@ export async function startWithSettings(options: ServerSetup, settings: ServerSe
     get connections() {
       return sockets.size;
     },
+    metricsUrl: observation?.metricsUrl,
     async stop() {
       server.close();
       for (const socket of sockets) socket.destroy();
       await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));
+      await observation?.close();
     },
   };
 }

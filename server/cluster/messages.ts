@@ -29,7 +29,13 @@ export type WorkerMessage =
   /** Asks every worker's status (`plugin.GetStatus` describes the whole server); answered by `statuses`. */
   | { readonly t: 'status'; readonly seq: number }
   /** This worker's part of status gathering `gather`. */
-  | { readonly t: 'status-part'; readonly gather: number; readonly status: Record<string, unknown> };
+  | { readonly t: 'status-part'; readonly gather: number; readonly status: Record<string, unknown> }
+  /**
+   * This worker's metrics (`--metrics`), as prom-client's `getMetricsAsJSON`
+   * gives them: the answer to `metrics-query` `gather`, or a periodic report
+   * (`gather` null) that keeps its counts once it is gone.
+   */
+  | { readonly t: 'metrics'; readonly gather: number | null; readonly metrics: readonly unknown[] };
 
 /** Primary → worker (a new connection from Kong travels as `conn` with the socket handle). */
 export type PrimaryMessage =
@@ -47,6 +53,8 @@ export type PrimaryMessage =
   | { readonly t: 'shared-result'; readonly seq: number; readonly result: SharedResult }
   /** Send this worker's status as `status-part` of gathering `gather`. */
   | { readonly t: 'status-query'; readonly gather: number }
+  /** Send this worker's metrics now, as `metrics` of gathering `gather`. */
+  | { readonly t: 'metrics-query'; readonly gather: number }
   /** Every ready worker's status, for this worker's `status` request `seq`. */
   | { readonly t: 'statuses'; readonly seq: number; readonly statuses: ReadonlyArray<Record<string, unknown>> };
 

@@ -31,6 +31,7 @@ import { forkWorkers } from './forked-worker.ts';
 import { createPeerDirectory } from './peer-directory.ts';
 import { WORKER_ENV, type WorkerIdentity } from './role.ts';
 import { WorkerPool } from './worker-pool.ts';
+import type { ClusterMetrics } from '../observe/cluster-metrics.ts';
 
 /** Options of {@link runPrimary}. */
 interface PrimaryOptions {
@@ -55,6 +56,17 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const peers = createPeerDirectory(logger);
   const removePeers = (): void => rmSync(peers, { recursive: true, force: true });
   const hub = new Hub(logger, hostSharedStore());
+  // `--metrics`: the primary serves /metrics with the sums over its workers (loaded only when asked for).
+  let metrics: ClusterMetrics | undefined;
+  try {
+    if (settings.metrics !== undefined) {
+      const { observePrimary } = await import('../observe/setup.ts');
+      metrics = (await observePrimary(settings, logger, (slot, message) => pool.send(slot, message))).metrics;
+    }
+  } catch (error) {
+    removePeers();
+    throw error;
+  }
   const pool: WorkerPool = new WorkerPool({
     size: settings.workers,
     // Each worker runs this program with the same arguments, told who it is through the environment.
@@ -65,18 +77,26 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     }),
     logger,
     events: {
-      started: (slot) => dispatcher.workerStarted(slot),
+      started: (slot) => {
+        metrics?.started(slot);
+        dispatcher.workerStarted(slot);
+      },
       ready: (slot) => {
         hub.attach(slot, { send: (message) => pool.send(slot, message) });
+        metrics?.ready(slot);
         dispatcher.workerReady(slot);
       },
       lost: (slot, respawnInMs) => {
         hub.detach(slot);
+        metrics?.lost(slot);
         dispatcher.workerLost(slot, respawnInMs);
       },
       message: (slot, message) => {
         if (isControlMessage(message) && message.t === 'conn-closed') dispatcher.connectionClosed(slot);
-        else hub.receive(slot, message);
+        else if (isControlMessage(message) && message.t === 'metrics') {
+          const { gather, metrics: figures } = message as { gather?: unknown; metrics?: unknown };
+          metrics?.receive(slot, gather, figures);
+        } else hub.receive(slot, message);
       },
       failedToStart: (slot, code, signal) => {
         // The first start failed (the plugin code or the peer socket): as a single server that cannot start.

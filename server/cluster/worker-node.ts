@@ -68,6 +68,7 @@ export class WorkerNode {
   readonly #statusCalls = new Map<number, (statuses: ReadonlyArray<Record<string, unknown>>) => void>();
   #peers: Server | undefined;
   #seq = 0;
+  #kongConnections = 0;
 
   private constructor(options: WorkerNodeOptions) {
     this.#options = options;
@@ -114,6 +115,11 @@ export class WorkerNode {
     return this.#sockets.size;
   }
 
+  /** Open connections from Kong (handed over by the primary). */
+  get kongConnections(): number {
+    return this.#kongConnections;
+  }
+
   /**
    * Serves a connection from Kong that the primary accepted. Returns the
    * socket that now carries it (reading in place moves it to a new one).
@@ -127,7 +133,11 @@ export class WorkerNode {
       route: this.forwarder.route,
     });
     this.#track(socket);
-    socket.once('close', () => options.control.send({ t: 'conn-closed' }));
+    this.#kongConnections++;
+    socket.once('close', () => {
+      this.#kongConnections--;
+      options.control.send({ t: 'conn-closed' });
+    });
     return socket;
   }
 

@@ -29,6 +29,11 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
   installCrashGuards(logger);
   // A blocked worker is ended (the primary starts a new one), and so is a blocked worker whose primary is gone.
   await startWatchdog({ logger, blockTimeoutMs: settings.blockTimeoutMs, parent: { pid: identity.primary, startParent: identity.primary }, worker: identity.slot });
+  // Metrics and traces (loaded only when asked for): a worker reports its figures to the primary, which serves /metrics.
+  const observation =
+    settings.metrics === undefined && settings.otlpEndpoint === undefined
+      ? undefined
+      : await (await import('../observe/setup.ts')).observeServer(settings, logger, plugins, identity.slot);
   let node: WorkerNode;
   try {
     node = await WorkerNode.start({
@@ -48,7 +53,9 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
       maxArrayEntries: settings.maxArrayEntries,
       maxNesting: settings.maxNesting,
       redactHeaders: settings.redactHeaders,
+      observer: observation?.observer,
     });
+    await observation?.serve({ server: node.server, connections: () => node.kongConnections }, sendToPrimary);
   } catch (error) {
     // Exiting tells the primary: a first start that fails fails the server, a respawn is retried later.
     logger.fatal({ err: error }, 'the worker cannot start');
@@ -63,6 +70,11 @@ export async function runWorker(identity: WorkerIdentity, plugins: readonly Plug
       return;
     }
     if (isControlMessage(message) && message.t === 'exit') process.exit(0);
+    if (isControlMessage(message) && message.t === 'metrics-query') {
+      const { gather } = message as { gather?: unknown };
+      if (typeof gather === 'number') observation?.report(gather);
+      return;
+    }
     node.receive(message);
   });
   node.announceReady();

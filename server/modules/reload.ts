@@ -153,6 +153,7 @@ export class Reloader {
           'reload refused; the previous code keeps running',
         );
       }
+      server.observer?.reloaded('refused');
       return { reloaded: false, generation, refusals };
     }
     let instances = 0;
@@ -172,6 +173,7 @@ export class Reloader {
     logger.info({ generation, plugins, instances }, 'reloaded');
     // Redis connections of tspdk/shared: made again on next use, so settings the new code dropped close.
     void retireRedisConnections();
+    server.observer?.reloaded('reloaded');
     return { reloaded: true, generation, plugins, instances };
   }
 }

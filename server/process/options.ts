@@ -19,6 +19,7 @@ import {
 } from '../settings.ts';
 import { LOG_LEVELS, type LogLevel } from './log-levels.ts';
 import { redisSettingsFromUrl } from '../shared/redis-settings.ts';
+import { otelEnvironment, parseMetricsAddress, parseOtlpEndpoint, parseOtlpProtocol, sampleRatio, TRACE_SAMPLERS, type OtlpProtocol, type TraceSampler } from '../observe/address.ts';
 
 /**
  * The shared server options as commander parses them (named after the flags,
@@ -48,6 +49,11 @@ export interface ServerCliOptions {
   readonly maxNesting: number;
   readonly redactHeaders: readonly string[];
   readonly parentPid?: number;
+  readonly metrics?: string;
+  readonly otlpEndpoint?: string;
+  readonly otlpProtocol?: OtlpProtocol;
+  readonly traceSampler?: TraceSampler;
+  readonly traceSamplerArg?: number;
 }
 
 /** Long names of the shared options, which may also be written go-style with one dash. */
@@ -71,6 +77,11 @@ export const SERVER_LONG_OPTIONS: readonly string[] = [
   'max-nesting',
   'redact-headers',
   'parent-pid',
+  'metrics',
+  'otlp-endpoint',
+  'otlp-protocol',
+  'trace-sampler',
+  'trace-sampler-arg',
 ];
 
 /** Parses `--workers`: a count from 1 to 64, or `auto` for the CPUs this process may use. */
@@ -122,6 +133,17 @@ function headerNames(value: string): string[] {
   return names;
 }
 
+/** Runs a parser that throws TypeError as a commander argument parser. */
+function argument<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
 /** Parses an octal permission mode such as `660`. */
 function octalMode(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError('expected an octal mode such as 660');
@@ -165,16 +187,32 @@ export function addServerOptions(command: Command): Command {
     .option('--max-array-entries <n>', 'array elements in one message from Kong', positiveInteger, DEFAULTS.maxArrayEntries)
     .option('--max-nesting <n>', 'nesting depth of maps and arrays in one message from Kong', positiveInteger, DEFAULTS.maxNesting)
     .option('--redact-headers <names>', 'comma-separated header names kept out of the log, besides authorization, cookie, apikey and the like', headerNames, [])
-    .option('--parent-pid <pid>', 'exit when this process is gone, checked before listening too (default: the parent process)', positiveInteger);
+    .option('--parent-pid <pid>', 'exit when this process is gone, checked before listening too (default: the parent process)', positiveInteger)
+    .option('--metrics <address>', 'serve Prometheus metrics at http://<address>/metrics: a port (on 127.0.0.1), host:port or a socket path', (value: string) => {
+      argument(parseMetricsAddress)(value);
+      return value;
+    })
+    .option('--otlp-endpoint <url>', 'export OpenTelemetry spans over OTLP/HTTP to this URL (also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', argument(parseOtlpEndpoint))
+    .option('--otlp-protocol <protocol>', 'how spans are encoded: http/protobuf (default) or http/json (also OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)', argument(parseOtlpProtocol))
+    .addOption(new Option('--trace-sampler <name>', 'which events are traced (also OTEL_TRACES_SAMPLER; default parentbased_always_on)').choices(TRACE_SAMPLERS))
+    .option('--trace-sampler-arg <ratio>', 'the ratio of the *traceidratio samplers, 0 to 1 (also OTEL_TRACES_SAMPLER_ARG)', argument(sampleRatio));
 }
 
 /**
- * The settings the shared options ask for.
+ * The settings the shared options ask for. Tracing settings not given as
+ * flags come from the standard `OTEL_*` variables of `env` (see
+ * observe/address.ts, {@link otelEnvironment}).
  * @throws {@link TypeError} naming the setting, when a value is out of range
  *   (only possible when `options` did not come from commander, whose parsers check each flag).
  */
-export function settingsFromCommandLine(options: ServerCliOptions): ServerSettings {
+export function settingsFromCommandLine(options: ServerCliOptions, env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  const otel = otelEnvironment(env);
   return serverSettings({
+    metrics: options.metrics,
+    otlpEndpoint: options.otlpEndpoint ?? otel.endpoint,
+    otlpProtocol: options.otlpProtocol ?? otel.protocol,
+    traceSampler: options.traceSampler ?? otel.sampler,
+    traceSamplerArg: options.traceSamplerArg ?? otel.samplerArg,
     eventTimeoutMs: options.eventTimeout,
     maxMessageBytes: options.maxMessageSize,
     socketMode: options.socketMode,

@@ -13,10 +13,12 @@
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
 import type { Bridge } from '../../pdk/bridge.ts';
 import { ErrorCodes, PdkError } from '../../pdk/errors.ts';
 import { Kong } from '../../pdk/kong.ts';
 import type { Instance } from './instance.ts';
+import { EventOutcome, PdkCallOutcome, type ObservedEvent, type ServerObserver } from './observer.ts';
 import { FAIL_CLOSED_PHASES, type Phase, type PhaseMethod } from '../../plugin/phases.ts';
 import { describeFailure } from '../../pdk/failure.ts';
 import { activityCode, recordEntry, type ActivityCode } from './activity.ts';
@@ -48,6 +50,8 @@ export interface EventHost {
   readonly secretHeaders: ReadonlySet<string>;
   /** `text` without the secrets of `event`: its instance's secret config values, the credentials it read. */
   redact(event: Event, text: string): string;
+  /** Who watches events (metrics, traces); `undefined` when nobody does. */
+  readonly observer?: ServerObserver | undefined;
 }
 
 /** PDK calls whose results may carry a credential: how to find it. */
@@ -81,12 +85,16 @@ const ignore = (): void => undefined;
 const NO_ARGS: readonly unknown[] = [];
 
 /** A running event. */
-export class Event implements Bridge {
+export class Event implements Bridge, ObservedEvent {
   readonly id: number;
   readonly instance: Instance;
   readonly phase: Phase;
   /** `performance.now()` when the event last changed hands (Kong ↔ plugin). */
   since: number;
+  /** `performance.now()` when Kong's HandleEvent arrived. */
+  readonly startedAt: number;
+  /** The observer's state for this event (see {@link ServerObserver}). */
+  observation: unknown = undefined;
 
   readonly #host: EventHost;
   #replier: Replier | undefined;
@@ -100,6 +108,11 @@ export class Event implements Bridge {
   #activity: ActivityCode = -1;
   /** `[name, value]` of the credentials Kong sent this event (redacted from its failure messages). */
   #credentials: Array<readonly [string, string]> | undefined;
+  readonly #observer: ServerObserver | undefined;
+  /** When the pending call went to Kong (kept only when observed). */
+  #sentAt = 0;
+  /** How the event ends, once a failure or a timeout decided it. */
+  #outcome: EventOutcome | undefined;
 
   constructor(id: number, instance: Instance, phase: Phase, host: EventHost, replier: Replier, msgid: number, now: number) {
     this.id = id;
@@ -109,6 +122,8 @@ export class Event implements Bridge {
     this.#replier = replier;
     this.#msgid = msgid;
     this.since = now;
+    this.startedAt = now;
+    this.#observer = host.observer;
   }
 
   /** Kong waits for this event (true), or the event waits for a Step (false). */
@@ -119,6 +134,27 @@ export class Event implements Bridge {
   /** The event has ended; nothing more will be sent for it. */
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /**
+   * Runs the phase method (with `kong`, see {@link Event.run}) once the
+   * observer has read the request header it asked for, if any (one
+   * `kong.request.get_header` round trip).
+   */
+  observeAndRun(method: PhaseMethod, kong?: Kong): void {
+    const observer = this.#observer;
+    const header = observer?.headerFor(this);
+    if (observer === undefined || header === undefined) {
+      observer?.eventStarted(this, undefined);
+      this.run(method, kong);
+      return;
+    }
+    const start = (value: unknown): void => {
+      if (this.#ended) return;
+      observer.eventStarted(this, value);
+      this.run(method, kong);
+    };
+    this.call('kong.request.get_header', [header]).then(start, () => start(undefined));
   }
 
   /**
@@ -148,6 +184,7 @@ export class Event implements Bridge {
 
   /** Ends the event as failed without running the phase (bad config, missing phase). */
   refuse(reason: unknown): void {
+    this.#observer?.eventStarted(this, undefined);
     this.#handlerDone = true;
     this.#handlerFailed(reason);
   }
@@ -184,6 +221,7 @@ export class Event implements Bridge {
     const call = this.#resume(replier, msgid, now);
     if (call === undefined) return false;
     if (!failed && data != null && CREDENTIAL_SOURCES.has(call.method)) this.#noteCredentials(call, data);
+    this.#observer?.pdkCallEnded(this, call.method, failed ? PdkCallOutcome.error : PdkCallOutcome.ok, this.#sentAt, now);
     if (failed) {
       call.reject(new PdkError(ErrorCodes.PdkCallFailed, call.method, typeof data === 'string' ? data : 'Kong reported an error'));
     } else if (call.shape === undefined) {
@@ -204,6 +242,7 @@ export class Event implements Bridge {
   refuseResult(replier: Replier, msgid: number, reason: string, now: number): boolean {
     const call = this.#resume(replier, msgid, now);
     if (call === undefined) return false;
+    this.#observer?.pdkCallEnded(this, call.method, PdkCallOutcome.error, this.#sentAt, now);
     call.reject(new PdkError(ErrorCodes.ResultTooLarge, call.method, reason));
     this.#next();
     return true;
@@ -261,7 +300,7 @@ export class Event implements Bridge {
   abandon(waitedMs: number): void {
     const pending = this.#pending;
     const queued = this.#queue;
-    this.#end();
+    this.#end(EventOutcome.abandoned);
     if (pending === undefined) return;
     this.#entering();
     pending.reject(
@@ -280,6 +319,7 @@ export class Event implements Bridge {
   /** The phase method has kept Kong waiting too long: fail the event. */
   expire(reason: Error): void {
     if (this.#ended) return;
+    if (!this.#failing) this.#outcome = EventOutcome.timeout;
     this.#handlerDone = true;
     this.#queue = undefined;
     this.#handlerFailed(reason);
@@ -312,16 +352,24 @@ export class Event implements Bridge {
           ? replier.replyStep(this.#msgid, this.id, call.method, args)
           : replier.reply(this.#msgid, null, { EventId: this.id, Data: { Method: call.method, Args: args } });
     } catch (error) {
+      if (this.#observer !== undefined) this.#callEnded(call.method, PdkCallOutcome.unsent, performance.now());
       call.reject(new PdkError(ErrorCodes.BadArgument, call.method, `an argument cannot be sent to Kong: ${describeFailure(error)}`));
       this.#next();
       return;
     }
     this.#replier = undefined;
     if (!sent || call.exit) {
-      this.#end();
+      if (this.#observer !== undefined) this.#callEnded(call.method, sent ? PdkCallOutcome.exit : PdkCallOutcome.abandoned, performance.now());
+      this.#end(sent ? (this.#outcome ?? EventOutcome.exit) : EventOutcome.abandoned);
       return;
     }
+    if (this.#observer !== undefined) this.#sentAt = performance.now();
     this.#pending = call;
+  }
+
+  /** Tells the observer that a call ended without Kong's answer. */
+  #callEnded(method: string, outcome: PdkCallOutcome, now: number): void {
+    (this.#observer as ServerObserver).pdkCallEnded(this, method, outcome, now, now);
   }
 
   #handlerReturned(): void {
@@ -342,6 +390,7 @@ export class Event implements Bridge {
       // The host's log must not keep the event from ending.
     }
     const closed = FAIL_CLOSED_PHASES.has(this.phase) && !this.instance.plugin.failOpen;
+    this.#outcome ??= closed ? EventOutcome.failClosed : EventOutcome.failOpen;
     let description: string;
     try {
       description = this.#host.redact(this, describeFailure(error));
@@ -362,12 +411,18 @@ export class Event implements Bridge {
     this.#replier = undefined;
     if (replier.replyStep !== undefined) replier.replyStep(this.#msgid, this.id, undefined, NO_ARGS);
     else replier.reply(this.#msgid, null, { EventId: this.id, Data: 'ret' });
-    this.#end();
+    this.#end(this.#outcome ?? EventOutcome.ok);
   }
 
-  #end(): void {
+  #end(outcome: EventOutcome): void {
     if (this.#ended) return;
     this.#ended = true;
+    const observer = this.#observer;
+    if (observer !== undefined) {
+      const now = performance.now();
+      if (this.#pending !== undefined) observer.pdkCallEnded(this, this.#pending.method, PdkCallOutcome.abandoned, this.#sentAt, now);
+      observer.eventEnded(this, outcome, now);
+    }
     this.#pending = undefined;
     this.#queue = undefined;
     this.#replier = undefined;

@@ -20,6 +20,7 @@ import type { KongVersionCheck } from '../../pdk/version-check.ts';
 import { RpcLog, configSecrets, credentialPieces, redactProblems, redactText, secretHeaderNames } from './redact.ts';
 import { describeFailure, failureDetails } from '../../pdk/failure.ts';
 import * as envelope from '../wire/envelope.ts';
+import { RpcErrorKind, type ServerObserver } from './observer.ts';
 
 // A module-local binding, which V8 folds into the code (see wire/envelope.ts).
 const { Method } = envelope;
@@ -60,6 +61,8 @@ export interface PluginServerOptions {
    * call it lacks rejects at once with `PDK_UNAVAILABLE`. Unset: no check.
    */
   readonly kongVersion?: string;
+  /** Who watches events and errors (metrics, traces; see observer.ts); absent when nobody does. */
+  readonly observer?: ServerObserver;
 }
 
 /**
@@ -84,7 +87,15 @@ export interface ClusterPeers {
 }
 
 /** An RPC failed; the message goes back to Kong as the error string. */
-export class RpcError extends Error {}
+export class RpcError extends Error {
+  /** What went wrong, for `tspdk_rpc_errors_total`. */
+  readonly kind: RpcErrorKind;
+
+  constructor(message: string, kind: RpcErrorKind = RpcErrorKind.badRequest) {
+    super(message);
+    this.kind = kind;
+  }
+}
 
 
 /** The Step variants that carry a PDK call's result (`plugin.StepError` carries its failure). */
@@ -121,6 +132,8 @@ export class PluginServer implements EventHost {
   readonly secretHeaders: ReadonlySet<string>;
   /** The secret config values of each instance, found at its first failure. */
   readonly #instanceSecrets = new WeakMap<Instance, readonly string[]>();
+  /** See {@link PluginServerOptions.observer}. */
+  readonly observer: ServerObserver | undefined;
 
   /** @throws {@link KongVersionError} for a `kongVersion` the table of PDK functions cannot check against. */
   constructor(plugins: readonly PluginDefinition[], options: PluginServerOptions) {
@@ -132,6 +145,7 @@ export class PluginServer implements EventHost {
     this.#instanceIds = options.ids?.instances ?? new IdSource();
     this.#eventIds = options.ids?.events ?? new IdSource();
     this.#cluster = options.cluster;
+    this.observer = options.observer;
     this.#eventTimeoutMs = options.eventTimeoutMs ?? 50_000;
     this.#abandonAfterMs = options.abandonAfterMs ?? 65_000;
     this.#maxLiveEvents = options.maxLiveEvents ?? 100_000;
@@ -184,6 +198,20 @@ export class PluginServer implements EventHost {
     return this.#instances.size;
   }
 
+  /**
+   * Instances by plugin name, counting only those this process started
+   * (with several workers, a copy fetched from a sibling is left out, so
+   * that the sums over the workers count each instance once).
+   */
+  instancesByPlugin(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [id, instance] of this.#instances) {
+      if (this.#cluster !== undefined && ownerSlot(id) !== this.#cluster.slot) continue;
+      counts.set(instance.plugin.name, (counts.get(instance.plugin.name) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** Stops the background sweep (the server keeps answering). */
   close(): void {
     clearInterval(this.#sweeper);
@@ -214,6 +242,7 @@ export class PluginServer implements EventHost {
   #internalError(replier: Replier, msgid: number, method: string, error: unknown): void {
     const message = error instanceof RpcError ? error.message : `internal error in ${method}: ${describeFailure(error)}`;
     if (!(error instanceof RpcError)) this.#logger.error({ err: failureDetails(error), method }, 'rpc failed');
+    this.observer?.rpcError(error instanceof RpcError ? error.kind : RpcErrorKind.internal);
     replier.reply(msgid, message, null);
   }
 
@@ -372,11 +401,11 @@ export class PluginServer implements EventHost {
   /** Runs `use` with instance `id` (now, or once its replica arrives); answers `No plugin instance` when unknown. */
   #withInstance(replier: Replier, msgid: number, id: unknown, use: (instance: Instance) => void): void {
     const found = typeof id === 'number' ? this.#lookup(id) : undefined;
-    if (found === undefined) throw new RpcError(`No plugin instance ${String(id)}`);
+    if (found === undefined) throw new RpcError(`No plugin instance ${String(id)}`, RpcErrorKind.noInstance);
     if (!(found instanceof Promise)) return use(found);
     void found.then((instance) => {
       try {
-        if (instance === undefined) throw new RpcError(`No plugin instance ${String(id)}`);
+        if (instance === undefined) throw new RpcError(`No plugin instance ${String(id)}`, RpcErrorKind.noInstance);
         use(instance);
       } catch (error) {
         this.#internalError(replier, msgid, 'a request for a copied instance', error);
@@ -509,7 +538,7 @@ export class PluginServer implements EventHost {
     }
     if (method === undefined) return event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
     const check = this.#versionCheck;
-    event.run(method, check === undefined ? undefined : new Kong(check.bridge(event, phase)));
+    event.observeAndRun(method, check === undefined ? undefined : new Kong(check.bridge(event, phase)));
   }
 
   /** Answers a HandleEvent over the live-event limit without starting the event: it fails closed at once. */
@@ -536,9 +565,9 @@ export class PluginServer implements EventHost {
     const request = asRecord(arg, 'plugin.Step expects {EventId, Data}');
     const id = request['EventId'];
     const event = typeof id === 'number' ? this.#events.get(id) : undefined;
-    if (event === undefined) throw new RpcError(`no running event ${describeValue(id)}`);
+    if (event === undefined) throw new RpcError(`no running event ${describeValue(id)}`, RpcErrorKind.noEvent);
     if (!event.step(replier, msgid, request['Data'], failed, performance.now())) {
-      throw new RpcError(`event ${describeValue(id)} is not waiting for a PDK result`);
+      throw new RpcError(`event ${describeValue(id)} is not waiting for a PDK result`, RpcErrorKind.noEvent);
     }
   }
 }

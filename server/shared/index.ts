@@ -40,7 +40,7 @@ import {
   type SharedRequest,
   type SharedValue,
 } from './store.ts';
-import { sharedTransport, type SharedTransport } from './transport.ts';
+import { sharedObserver, sharedTransport, type SharedTransport } from './transport.ts';
 import { redisTransport } from './redis-pool.ts';
 import { checkPrefix, redisSettingsFromConfig, redisSettingsFromUrl, RedisSettingsError, type RedisConfig } from './redis-settings.ts';
 
@@ -113,11 +113,25 @@ function ttlOf(method: string, options: unknown): { ttlMs?: number } {
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(SharedErrorCodes));
 
+/** {@link sendUnobserved}, counted by the metrics when they are on. */
+async function send<T>(transport: () => SharedTransport, method: string, request: SharedRequest, accept: (value: unknown) => value is T): Promise<T> {
+  const observe = sharedObserver();
+  if (observe === undefined) return sendUnobserved(transport, method, request, accept);
+  try {
+    const value = await sendUnobserved(transport, method, request, accept);
+    observe(method, 'ok');
+    return value;
+  } catch (error) {
+    observe(method, error instanceof SharedStoreError ? error.code : SharedErrorCodes.Unavailable);
+    throw error;
+  }
+}
+
 /**
  * Checks `request`, sends it, and gives the result's value once `accept`
  * recognises it. Everything that goes wrong is a {@link SharedStoreError}.
  */
-async function send<T>(transport: () => SharedTransport, method: string, request: SharedRequest, accept: (value: unknown) => value is T): Promise<T> {
+async function sendUnobserved<T>(transport: () => SharedTransport, method: string, request: SharedRequest, accept: (value: unknown) => value is T): Promise<T> {
   const checked = checkRequest(request);
   if (!checked.ok) throw new SharedStoreError(checked.code, `shared.${method}: ${checked.message}`);
   let result: unknown;

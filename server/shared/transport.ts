@@ -86,7 +86,15 @@ interface Registry {
   transport: SharedTransport | undefined;
   /** The in-process store, created on first use. */
   local: SharedStoreHost | undefined;
+  /** Counts operations for `tspdk_shared_operations_total` (set when `--metrics` is on). */
+  observer?: SharedObserver | undefined;
 }
+
+/**
+ * Told of every operation of `tspdk/shared` once it settled: `operation` is
+ * the method's name, `outcome` `'ok'` or the error code it failed with.
+ */
+export type SharedObserver = (operation: string, outcome: string) => void;
 
 const KEY = Symbol.for('tspdk.shared');
 
@@ -101,6 +109,16 @@ function localTransport(request: SharedRequest): Promise<SharedResult> {
   const state = registry();
   state.local ??= hostSharedStore();
   return Promise.resolve(state.local.apply(request));
+}
+
+/** The observer of shared operations, if metrics are on. */
+export function sharedObserver(): SharedObserver | undefined {
+  return registry().observer;
+}
+
+/** Counts every later operation of this process with `observer` (`undefined`: stop counting). */
+export function setSharedObserver(observer: SharedObserver | undefined): void {
+  registry().observer = observer;
 }
 
 /** The transport `tspdk/shared` uses now; looked up on every operation. */

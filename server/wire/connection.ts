@@ -15,6 +15,7 @@ import type { PluginServer } from '../rpc/plugin-server.ts';
 import { readStepTarget, RequestReader } from './request-reader.ts';
 import { DEFAULT_SERVER_SETTINGS } from '../settings.ts';
 import { describeFailure } from '../../pdk/failure.ts';
+import { RpcErrorKind } from '../rpc/observer.ts';
 
 // Module-local bindings, which V8 folds into the code (see envelope.ts).
 const { MessageType } = envelope;
@@ -225,6 +226,7 @@ export class Connection implements Replier {
   }
 
   #failed(error: unknown): void {
+    this.#server.observer?.rpcError(error instanceof FrameError ? RpcErrorKind.unreadable : RpcErrorKind.internal);
     if (error instanceof FrameError) this.destroy(`unreadable stream: ${error.message}`);
     else {
       this.#logger.error({ err: error }, 'failed to process a message');
@@ -276,6 +278,7 @@ export class Connection implements Replier {
       const own = bytes.byteLength > SHARED_COPY_LIMIT || bytes.byteLength * 2 >= bytes.buffer.byteLength ? bytes : bytes.slice();
       message = (this.#decoder ??= new MessageDecoder(this.#limits)).decode(own, invalidUtf8);
     } catch (error) {
+      this.#server.observer?.rpcError(RpcErrorKind.malformed);
       const msgid = envelope.peekMsgid(bytes, MessageType.request);
       const text = `malformed request: ${describeFailure(error)}`;
       if (msgid === undefined) this.destroy(text);
@@ -283,6 +286,7 @@ export class Connection implements Replier {
       return;
     }
     if (!envelope.isRequest(message)) {
+      this.#server.observer?.rpcError(RpcErrorKind.malformed);
       const msgid = Array.isArray(message) && isMsgid(message[1]) ? message[1] : undefined;
       const text = 'malformed request: expected [0, msgid, method, params]';
       if (msgid === undefined) this.destroy(text);
@@ -297,6 +301,7 @@ export class Connection implements Replier {
     }
     const method: unknown = message[2];
     if (typeof method !== 'string') {
+      this.#server.observer?.rpcError(RpcErrorKind.malformed);
       this.reply(msgid, 'malformed request: the method must be a string', null);
       return;
     }

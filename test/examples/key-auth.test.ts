@@ -66,7 +66,7 @@ describe('key-auth example', () => {
   describe('over the wire', () => {
     let server: WireServer;
     before(async () => {
-      server = await startPluginServer([keyAuth]);
+      server = await startPluginServer([keyAuth], { metrics: true });
     });
     after(() => server.close());
 
@@ -78,6 +78,15 @@ describe('key-auth example', () => {
       const refused = await server.request(keyAuth, config, { headers: { apikey: 'nope-nope' } }, world);
       assert.equal(refused.response.status, 401);
       assert.deepEqual(refused.response.json(), { message: 'Invalid authentication credentials' });
+    });
+
+    it('counts its decisions with tspdk/metrics, beside the server\'s own metrics', async () => {
+      await server.request(keyAuth, config, {}, world);
+      const text = await server.metrics();
+      assert.match(text, /^key_auth_ts_requests_total\{result="authenticated"\} 1$/m);
+      assert.match(text, /^key_auth_ts_requests_total\{result="invalid_key"\} 1$/m);
+      assert.match(text, /^key_auth_ts_requests_total\{result="no_key"\} 1$/m);
+      assert.match(text, /^tspdk_events_total\{plugin="key-auth-ts",phase="access",outcome="exit"\} 2$/m);
     });
   });
 });

@@ -51,18 +51,26 @@ describe('server settings', () => {
       [{ maxNesting: 1.5 }, /maxNesting must be a positive integer/],
       [{ redactHeaders: ['Authorization'] }, /redactHeaders must be a list of lower-case header names/],
       [{ parentPid: 0 }, /parentPid must be a process id/],
+      [{ metrics: ':9464' }, /metrics must be a port \(9464\), host:port \(0.0.0.0:9464\) or a Unix socket path; got ":9464"/],
+      [{ metrics: 9464 }, /metrics must be a port/],
+      [{ otlpEndpoint: 'grpc://collector:4317' }, /otlpEndpoint must be an http\(s\) URL/],
+      [{ otlpProtocol: 'grpc' }, /otlpProtocol must be one of http\/protobuf, http\/json; got "grpc"/],
+      [{ traceSampler: 'sometimes' }, /traceSampler must be one of parentbased_always_on, /],
+      [{ traceSamplerArg: 1.5 }, /traceSamplerArg must be a ratio from 0 to 1; got 1.5/],
     ];
     for (const [given, message] of cases) assert.throws(() => serverSettings(given), message);
   });
 
   it('come from the command line, one flag each', () => {
-    assert.deepEqual(settingsFromCommandLine(parse([])), DEFAULT_SERVER_SETTINGS);
+    assert.deepEqual(settingsFromCommandLine(parse([]), {}), DEFAULT_SERVER_SETTINGS);
     const args = ['--event-timeout', '1000', '--max-message-size', '2048', '--socket-mode', '600', '--allow-insecure-socket-dir'];
     args.push('--no-watch-parent', '--shutdown-grace', '0', '--no-server-pid', '--workers', '3', '--log-format', 'pretty');
     args.push('--shared-store', 'rediss://u:p%40ss@redis.internal:6380/2?prefix=eu:');
     args.push('--block-timeout', '0', '--max-live-events', '10', '--max-map-entries', '20', '--max-array-entries', '30', '--max-nesting', '40');
     args.push('--redact-headers', 'X-Token, x-other', '--parent-pid', '77');
-    assert.deepEqual(settingsFromCommandLine(parse(args)), {
+    args.push('--metrics', '0.0.0.0:9464');
+    args.push('--otlp-endpoint', 'http://127.0.0.1:4318', '--otlp-protocol', 'http/json', '--trace-sampler', 'parentbased_traceidratio', '--trace-sampler-arg', '0.25');
+    assert.deepEqual(settingsFromCommandLine(parse(args), {}), {
       eventTimeoutMs: 1000,
       maxMessageBytes: 2048,
       socketMode: 0o600,
@@ -80,8 +88,16 @@ describe('server settings', () => {
       maxNesting: 40,
       redactHeaders: ['x-token', 'x-other'],
       parentPid: 77,
+      metrics: '0.0.0.0:9464',
+      otlpEndpoint: 'http://127.0.0.1:4318/v1/traces',
+      otlpProtocol: 'http/json',
+      traceSampler: 'parentbased_traceidratio',
+      traceSamplerArg: 0.25,
     });
     assert.throws(() => parse(['--redact-headers', 'x token']), /"x token" is not a header name/);
+    assert.throws(() => parse(['--metrics', 'localhost']), /--metrics must be a port/);
+    assert.throws(() => parse(['--trace-sampler-arg', '2']), /expected a ratio from 0 to 1/);
+    assert.throws(() => parse(['--otlp-protocol', 'grpc']), /expected http\/protobuf or http\/json \(OTLP over gRPC is not supported/);
   });
 
   it('--shared-store takes local or a Redis URL, and its errors never show the password', () => {
@@ -99,6 +115,36 @@ describe('server settings', () => {
       assert.match(written, reason);
       assert.ok(!written.includes('hunter2'), written);
     }
+  });
+
+  it('take tracing from the standard OTEL_* variables when no flag says otherwise', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
+    const fromEnv = settingsFromCommandLine(parse([]), env);
+    assert.equal(fromEnv.otlpEndpoint, 'http://collector:4318/v1/traces');
+    assert.equal(fromEnv.traceSampler, 'traceidratio');
+    assert.equal(fromEnv.traceSamplerArg, 0.1);
+    const specific = { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp/v1/traces' };
+    assert.equal(settingsFromCommandLine(parse([]), specific).otlpEndpoint, 'https://traces.example/otlp/v1/traces');
+    assert.equal(settingsFromCommandLine(parse(['--otlp-endpoint', 'http://flag:4318/v1/traces', '--trace-sampler', 'always_on']), env).otlpEndpoint, 'http://flag:4318/v1/traces');
+    assert.equal(settingsFromCommandLine(parse([]), { ...env, OTEL_SDK_DISABLED: 'true' }).otlpEndpoint, undefined);
+    assert.throws(() => settingsFromCommandLine(parse([]), { OTEL_TRACES_SAMPLER: 'jaeger_remote' }), /OTEL_TRACES_SAMPLER must be one of/);
+    assert.throws(() => settingsFromCommandLine(parse([]), { OTEL_TRACES_SAMPLER_ARG: 'half' }), /OTEL_TRACES_SAMPLER_ARG: expected a ratio/);
+  });
+
+  it('take the OTLP protocol from --otlp-protocol, then OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL', () => {
+    assert.equal(settingsFromCommandLine(parse([]), {}).otlpProtocol, 'http/protobuf');
+    assert.equal(settingsFromCommandLine(parse([]), { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).otlpProtocol, 'http/json');
+    const both = { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' };
+    assert.equal(settingsFromCommandLine(parse([]), both).otlpProtocol, 'http/protobuf');
+    assert.equal(settingsFromCommandLine(parse(['--otlp-protocol', 'http/json']), both).otlpProtocol, 'http/json');
+    assert.throws(
+      () => settingsFromCommandLine(parse([]), { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+      /^TypeError: OTEL_EXPORTER_OTLP_PROTOCOL: expected http\/protobuf or http\/json \(OTLP over gRPC is not supported.*; got "grpc"$/,
+    );
+    assert.throws(
+      () => settingsFromCommandLine(parse([]), { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' }),
+      /^TypeError: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: expected http\/protobuf or http\/json; got "http\/xml"$/,
+    );
   });
 
   it('are taken in either form by serveOrExit: parsed options or settings', () => {

@@ -37,6 +37,8 @@ export interface WireServerOptions {
   readonly checkVersion?: boolean;
   /** nginx workers of the host stand-in. Defaults to 2. */
   readonly workers?: number;
+  /** Serve `/metrics` (on a free port of 127.0.0.1), for {@link WireServer.metrics}. Defaults to `false`. */
+  readonly metrics?: boolean;
 }
 
 /** A plugin server under test. */
@@ -55,6 +57,12 @@ export interface WireServer {
    * `kongVersion` of `options` is not used here.
    */
   request(plugin: PluginDefinition, config?: Readonly<Record<string, unknown>>, request?: RequestInit, options?: RunOptions): Promise<RunResult>;
+  /**
+   * The server's `/metrics` text (Prometheus' format), fetched over HTTP:
+   * the server's figures and the plugin's own (`tspdk/metrics`).
+   * @throws (as a rejection) unless started with `metrics: true`.
+   */
+  metrics(): Promise<string>;
   /** Stops the server and removes the socket's directory. */
   close(): Promise<void>;
 }
@@ -81,7 +89,7 @@ export async function startPluginServer(plugins: readonly PluginDefinition[], op
   const kongVersion = options.checkVersion === true ? tableVersionText(version) : undefined;
   let running: RunningServer;
   try {
-    running = await startServer({ logger: silentLogger(), plugins, sockets: [socket], kongVersion });
+    running = await startServer({ logger: silentLogger(), plugins, sockets: [socket], kongVersion, ...(options.metrics === true ? { metrics: '127.0.0.1:0' } : {}) });
   } catch (error) {
     rmSync(directory, { recursive: true, force: true });
     throw error;
@@ -105,6 +113,13 @@ export async function startPluginServer(plugins: readonly PluginDefinition[], op
       const [unsupported] = kong.unsupported;
       if (unsupported !== undefined) throw unsupported;
       return buildResult(kong, flow, hostErrors);
+    },
+    async metrics() {
+      const url = running.metricsUrl;
+      if (url === undefined) throw new Error('start the server with startPluginServer(plugins, { metrics: true }) to read its metrics');
+      const response = await fetch(url);
+      if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+      return response.text();
     },
     async close() {
       host.close();

@@ -82,7 +82,17 @@ async function serveSingle(request: ServeRequest, settings: ServerSettings): Pro
     blockTimeoutMs: settings.blockTimeoutMs,
     parent: settings.watchParent ? { startParent: START_PARENT, pid: settings.parentPid } : undefined,
   });
-  let running: RunningServer;
+  let running: RunningServer | undefined;
+  // SIGTERM is handled from before the server listens: Kong (or a test) may
+  // send it as soon as the socket answers, or as soon as 'listening' is logged.
+  manageProcess({
+    logger,
+    liveEvents: () => running?.server.liveEvents ?? 0,
+    watchParent: settings.watchParent,
+    parentPid: settings.parentPid,
+    shutdownGraceMs: settings.shutdownGraceMs,
+    beforeExit: request.beforeExit,
+  });
   try {
     running = await startWithSettings({ plugins, sockets, logger }, settings);
   } catch (error) {
@@ -91,14 +101,6 @@ async function serveSingle(request: ServeRequest, settings: ServerSettings): Pro
   const server = running.server;
   redactStrayFailures((text) => server.redactKnownSecrets(text));
   watchDescriptors(logger);
-  manageProcess({
-    logger,
-    liveEvents: () => server.liveEvents,
-    watchParent: settings.watchParent,
-    parentPid: settings.parentPid,
-    shutdownGraceMs: settings.shutdownGraceMs,
-    beforeExit: request.beforeExit,
-  });
   return running;
 }
 

@@ -181,6 +181,14 @@ class Misbehave {
       await kong.service.request.setHeader('x-hole', null, 'ignored')
       return kong.response.setHeader('x-hole-done', 'yes')
     }
+    if (mode === 'newer-call') {
+      try {
+        await kong.service.request.clearQueryArg('apikey')
+      } catch (error) {
+        return kong.response.setHeader('x-newer-call', error.code + '|' + error.message)
+      }
+      return kong.response.setHeader('x-newer-call', 'sent')
+    }
     if (mode === 'step-error') {
       try {
         await kong.service.setUpstream('nowhere')

@@ -172,6 +172,32 @@ describe('a kong-pdk plugins directory', () => {
     });
   });
 
+  describe('served with --kong-version', () => {
+    let server: WireServer;
+
+    before(async () => {
+      server = await startPluginServer(result.plugins.map((plugin) => plugin.definition), { kongVersion: '3.4', checkVersion: true });
+    });
+    after(() => server.close());
+
+    it('rejects a call that release lacks at once with PDK_UNAVAILABLE, as for tspdk plugins', async () => {
+      const response = await server.host.request([{ name: 'misbehave', phases: ['access'] }], { headers: { 'x-mode': 'newer-call' } });
+      const [answer] = response.headers.get('x-newer-call') ?? [];
+      assert.match(answer ?? '', /^PDK_UNAVAILABLE\|.*kong\.service\.request\.clear_query_arg.*3\.9/);
+      assert.equal(response.request.calls.some(([, method]) => method === 'kong.service.request.clear_query_arg'), false, 'nothing was sent to Kong');
+    });
+
+    it('sends the same call to a Kong that has it', async () => {
+      const newest = await startPluginServer(result.plugins.map((plugin) => plugin.definition), { kongVersion: 'master', checkVersion: true });
+      try {
+        const response = await newest.host.request([{ name: 'misbehave', phases: ['access'] }], { headers: { 'x-mode': 'newer-call' }, query: { apikey: 'k' } });
+        assert.deepEqual(response.headers.get('x-newer-call'), ['sent']);
+      } finally {
+        await newest.close();
+      }
+    });
+  });
+
   describe('served to a Kong 2.x host', () => {
     let host: KongHost;
     let server: WireServer;

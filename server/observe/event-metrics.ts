@@ -84,7 +84,10 @@ export class MetricsObserver implements ServerObserver {
     return undefined;
   }
 
-  eventStarted(): void {}
+  /** Metrics count every event: they want all its reports. */
+  eventStarted(): boolean {
+    return true;
+  }
 
   eventEnded(event: ObservedEvent, outcome: EventOutcome, now: number): void {
     const plugin = event.instance.plugin.name;

@@ -114,8 +114,10 @@ class PairObserver implements ServerObserver {
     return this.#tracing.headerFor(event);
   }
 
-  eventStarted(event: ObservedEvent, header: unknown): void {
+  eventStarted(event: ObservedEvent, header: unknown): boolean {
+    // The metrics want every event's reports, whatever the tracer decided.
     this.#tracing.eventStarted(event, header);
+    return true;
   }
 
   eventEnded(event: ObservedEvent, outcome: EventOutcome, now: number): void {

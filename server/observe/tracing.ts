@@ -21,14 +21,14 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, defaultTextMapGetter, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, defaultTextMapGetter, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import type { ServerSettings } from '../settings.ts';
-import { EventOutcome, PdkCallOutcome, type ObservedEvent, type ServerObserver } from '../rpc/observer.ts';
+import { EventOutcome, PDK_CALL_OUTCOMES, PdkCallOutcome, type ObservedEvent, type ServerObserver } from '../rpc/observer.ts';
 import { parseOtlpEndpoint, type OtlpProtocol } from './address.ts';
 
 /** The phases whose events have request headers to read `traceparent` from. */
@@ -36,6 +36,14 @@ const NO_HEADERS: ReadonlySet<string> = new Set(['certificate', 'preread']);
 
 /** The header that carries the W3C trace context. */
 const TRACEPARENT = 'traceparent';
+
+/**
+ * The attributes of a PDK call's span, one object per outcome, made once:
+ * the SDK copies a span's attributes, so they can be shared.
+ */
+const CALL_ATTRIBUTES: Readonly<Record<PdkCallOutcome, Attributes>> = Object.freeze(
+  Object.fromEntries(PDK_CALL_OUTCOMES.map((outcome): [PdkCallOutcome, Attributes] => [outcome, Object.freeze({ 'tspdk.pdk.outcome': outcome })])) as Record<PdkCallOutcome, Attributes>,
+);
 
 /** A PDK call that ended before its event's span started (the `traceparent` read itself). */
 interface EarlyCall {
@@ -91,13 +99,14 @@ export class TracingObserver implements ServerObserver {
     return NO_HEADERS.has(event.phase) ? undefined : TRACEPARENT;
   }
 
-  eventStarted(event: ObservedEvent, header: unknown): void {
+  /** Returns whether `event` is traced: an event that is not wants none of its further reports. */
+  eventStarted(event: ObservedEvent, header: unknown): boolean {
     const candidate = event.observation;
-    if (!(candidate instanceof Candidate)) return;
+    if (!(candidate instanceof Candidate)) return false;
     event.observation = undefined;
     const parent = typeof header === 'string' ? this.#propagator.extract(ROOT_CONTEXT, { [TRACEPARENT]: header }, defaultTextMapGetter) : ROOT_CONTEXT;
     const parentSpan = trace.getSpanContext(parent);
-    if (parentSpan === undefined ? !this.#roots : this.#parentBased && (parentSpan.traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (parentSpan === undefined ? !this.#roots : this.#parentBased && (parentSpan.traceFlags & TraceFlags.SAMPLED) === 0) return false;
     const plugin = event.instance.plugin.name;
     const span = this.#tracer.startSpan(
       `${plugin} ${event.phase}`,
@@ -111,6 +120,7 @@ export class TracingObserver implements ServerObserver {
     const traced = new Traced(span, trace.setSpan(ROOT_CONTEXT, span));
     event.observation = traced;
     for (const call of candidate.calls) this.#callSpan(traced, call.method, call.outcome, call.sentAt, call.endedAt);
+    return true;
   }
 
   eventEnded(event: ObservedEvent, outcome: EventOutcome, now: number): void {
@@ -133,7 +143,7 @@ export class TracingObserver implements ServerObserver {
   reloaded(): void {}
 
   #callSpan(traced: Traced, method: string, outcome: PdkCallOutcome, sentAt: number, endedAt: number): void {
-    const span = this.#tracer.startSpan(method, { kind: SpanKind.CLIENT, startTime: wallTime(sentAt), attributes: { 'tspdk.pdk.outcome': outcome } }, traced.context);
+    const span = this.#tracer.startSpan(method, { kind: SpanKind.CLIENT, startTime: wallTime(sentAt), attributes: CALL_ATTRIBUTES[outcome] }, traced.context);
     if (outcome === PdkCallOutcome.error || outcome === PdkCallOutcome.unsent) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
     span.end(wallTime(endedAt));
   }

@@ -108,7 +108,8 @@ export class Event implements Bridge, ObservedEvent {
   #activity: ActivityCode = -1;
   /** `[name, value]` of the credentials Kong sent this event (redacted from its failure messages). */
   #credentials: Array<readonly [string, string]> | undefined;
-  readonly #observer: ServerObserver | undefined;
+  /** Who watches this event; cleared when it wants no more of its reports (see {@link ServerObserver.eventStarted}). */
+  #observer: ServerObserver | undefined;
   /** When the pending call went to Kong (kept only when observed). */
   #sentAt = 0;
   /** How the event ends, once a failure or a timeout decided it. */
@@ -143,15 +144,19 @@ export class Event implements Bridge, ObservedEvent {
    */
   observeAndRun(method: PhaseMethod, kong?: Kong): void {
     const observer = this.#observer;
-    const header = observer?.headerFor(this);
-    if (observer === undefined || header === undefined) {
-      observer?.eventStarted(this, undefined);
+    if (observer === undefined) {
+      this.run(method, kong);
+      return;
+    }
+    const header = observer.headerFor(this);
+    if (header === undefined) {
+      if (!observer.eventStarted(this, undefined)) this.#observer = undefined;
       this.run(method, kong);
       return;
     }
     const start = (value: unknown): void => {
       if (this.#ended) return;
-      observer.eventStarted(this, value);
+      if (!observer.eventStarted(this, value)) this.#observer = undefined;
       this.run(method, kong);
     };
     this.call('kong.request.get_header', [header]).then(start, () => start(undefined));
@@ -184,7 +189,7 @@ export class Event implements Bridge, ObservedEvent {
 
   /** Ends the event as failed without running the phase (bad config, missing phase). */
   refuse(reason: unknown): void {
-    this.#observer?.eventStarted(this, undefined);
+    if (this.#observer?.eventStarted(this, undefined) === false) this.#observer = undefined;
     this.#handlerDone = true;
     this.#handlerFailed(reason);
   }

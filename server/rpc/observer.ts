@@ -98,8 +98,15 @@ export interface ServerObserver {
    * once. A tracer asks for `traceparent` on the events it traces.
    */
   headerFor(event: ObservedEvent): string | undefined;
-  /** The event is about to run its phase method; `header` is what {@link headerFor}'s read returned. */
-  eventStarted(event: ObservedEvent, header: unknown): void;
+  /**
+   * The event is about to run its phase method; `header` is what
+   * {@link headerFor}'s read returned. Returns whether the observer wants
+   * the event's further reports ({@link pdkCallEnded}, {@link eventEnded}):
+   * false lets the event skip them and the clock reads they take, which is
+   * what keeps an event that a tracer does not sample at the cost of its
+   * ratio draw.
+   */
+  eventStarted(event: ObservedEvent, header: unknown): boolean;
   /** The event ended (it will send nothing more). */
   eventEnded(event: ObservedEvent, outcome: EventOutcome, now: number): void;
   /** A PDK call of `event` ended; `sentAt` is when it went to Kong. */

@@ -225,7 +225,8 @@ export class Event implements Bridge, ObservedEvent {
   step(replier: Replier, msgid: number, data: unknown, failed: boolean, now: number): boolean {
     const call = this.#resume(replier, msgid, now);
     if (call === undefined) return false;
-    if (!failed && data != null && CREDENTIAL_SOURCES.has(call.method)) this.#noteCredentials(call, data);
+    const source = failed || data == null ? undefined : CREDENTIAL_SOURCES.get(call.method);
+    if (source !== undefined) this.#noteCredentials(source, call, data);
     this.#observer?.pdkCallEnded(this, call.method, failed ? PdkCallOutcome.error : PdkCallOutcome.ok, this.#sentAt, now);
     if (failed) {
       call.reject(new PdkError(ErrorCodes.PdkCallFailed, call.method, typeof data === 'string' ? data : 'Kong reported an error'));
@@ -258,23 +259,24 @@ export class Event implements Bridge, ObservedEvent {
     return this.#credentials ?? [];
   }
 
-  /** Keeps the credential values in Kong's answer to `call`. */
-  #noteCredentials(call: Call, data: unknown): void {
+  /** Keeps the credential values in Kong's answer to `call`, found as `kind` says (a {@link CREDENTIAL_SOURCES} value). */
+  #noteCredentials(kind: 'named' | 'map' | 'all', call: Call, data: unknown): void {
     const names = this.#host.secretHeaders;
-    const keep = (name: string, value: unknown): void => {
-      const list = (this.#credentials ??= []);
-      if (typeof value === 'string' && value !== '' && list.length < MAX_CREDENTIALS) list.push([name, value]);
-      else if (Array.isArray(value)) for (const item of value) keep(name, item);
-    };
-    const kind = CREDENTIAL_SOURCES.get(call.method);
-    const first = call.args[0];
     if (kind === 'named') {
-      if (typeof first === 'string' && names.has(first.toLowerCase())) keep(first, data);
+      const first = call.args[0];
+      if (typeof first === 'string' && names.has(first.toLowerCase())) this.#keepCredential(first, data);
     } else if (typeof data === 'object' && !(data instanceof Uint8Array)) {
       for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-        if (kind === 'all' || names.has(key.toLowerCase())) keep(key, value);
+        if (kind === 'all' || names.has(key.toLowerCase())) this.#keepCredential(key, value);
       }
     }
+  }
+
+  /** Keeps `value` (a string, or each string of an array) as a credential named `name`. */
+  #keepCredential(name: string, value: unknown): void {
+    const list = (this.#credentials ??= []);
+    if (typeof value === 'string' && value !== '' && list.length < MAX_CREDENTIALS) list.push([name, value]);
+    else if (Array.isArray(value)) for (const item of value) this.#keepCredential(name, item);
   }
 
   /** The plugin's code of this event runs next (now, or from the microtasks of this turn). */

@@ -97,7 +97,6 @@ export class RpcError extends Error {
   }
 }
 
-
 /** The Step variants that carry a PDK call's result (`plugin.StepError` carries its failure). */
 const RESULT_STEPS: ReadonlySet<string> = new Set(envelope.STEP_METHODS.filter((method) => method !== Method.stepError));
 

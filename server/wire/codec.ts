@@ -227,8 +227,9 @@ function writeSimpleArgs(out: Buffer, at: number, args: readonly unknown[]): voi
   }
 }
 
-function isUint(n: number): boolean {
-  return Number.isSafeInteger(n) && n >= 0;
+/** Whether `n` is an unsigned integer a number holds exactly (as every msgid and id Kong sends is). */
+export function isUint(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
 
 /** Size of `n` encoded as @msgpack/msgpack encodes an unsigned integer. */

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { MessageDecoder, MessageEncoder, ReplyEncoder } from './codec.ts';
+import { isUint, MessageDecoder, MessageEncoder, ReplyEncoder } from './codec.ts';
 import type { Replier } from '../rpc/event.ts';
 import { readInPlace } from './direct-reads.ts';
 import * as envelope from './envelope.ts';
@@ -97,14 +97,13 @@ export class Connection implements Replier {
     this.#server = server;
     this.#logger = logger;
     const defaults = DEFAULT_SERVER_SETTINGS;
+    this.#limits = { maxMapEntries: options.maxMapEntries ?? defaults.maxMapEntries, maxArrayEntries: options.maxArrayEntries ?? defaults.maxArrayEntries };
     this.#framer = new Framer({
+      ...this.#limits,
       maxMessageBytes: options.maxMessageBytes,
       maxValues: options.maxValues,
-      maxMapEntries: options.maxMapEntries ?? defaults.maxMapEntries,
-      maxArrayEntries: options.maxArrayEntries ?? defaults.maxArrayEntries,
       maxNesting: options.maxNesting ?? defaults.maxNesting,
     });
-    this.#limits = { maxMapEntries: options.maxMapEntries ?? defaults.maxMapEntries, maxArrayEntries: options.maxArrayEntries ?? defaults.maxArrayEntries };
     this.#maxUnsentBytes = options.maxUnsentBytes ?? 1024 * 1024;
     this.#readBudgetMs = options.readBudgetMs ?? 5;
     this.#route = options.route;
@@ -287,14 +286,14 @@ export class Connection implements Replier {
     }
     if (!envelope.isRequest(message)) {
       this.#server.observer?.rpcError(RpcErrorKind.malformed);
-      const msgid = Array.isArray(message) && isMsgid(message[1]) ? message[1] : undefined;
+      const msgid = Array.isArray(message) && isUint(message[1]) ? message[1] : undefined;
       const text = 'malformed request: expected [0, msgid, method, params]';
       if (msgid === undefined) this.destroy(text);
       else this.reply(msgid, text, null);
       return;
     }
     const msgid = message[1];
-    if (!isMsgid(msgid)) {
+    if (!isUint(msgid)) {
       // Kong numbers its requests from 1: there is no msgid to answer a NaN, a fraction or a negative number with.
       this.destroy('malformed request: the msgid must be an unsigned integer');
       return;
@@ -309,11 +308,6 @@ export class Connection implements Replier {
     if (this.#route?.(bytes, method, Array.isArray(params) ? (params[0] as unknown) : params, this) === true) return;
     this.#server.handle(this, msgid, method, params);
   }
-}
-
-/** Kong numbers its requests from 1: a msgid is an unsigned integer (not NaN, a fraction or a negative number). */
-function isMsgid(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** What Node's in-place reads write to once the connection is closed. */

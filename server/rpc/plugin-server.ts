@@ -537,7 +537,9 @@ export class PluginServer implements EventHost {
     }
     if (method === undefined) return event.refuse(new Error(`plugin ${instance.plugin.name} has no ${phase} phase`));
     const check = this.#versionCheck;
-    event.observeAndRun(method, check === undefined ? undefined : new Kong(check.bridge(event, phase)));
+    const kong = check === undefined ? undefined : new Kong(check.bridge(event, phase));
+    if (this.observer === undefined) event.run(method, kong);
+    else event.observeAndRun(method, kong);
   }
 
   /** Answers a HandleEvent over the live-event limit without starting the event: it fails closed at once. */

@@ -1,9 +1,11 @@
 /**
  * OpenTelemetry traces (`--otlp-endpoint`): one span per traced event,
  * `<plugin> <phase>`, with a child span per PDK call, exported over
- * OTLP/HTTP by the official SDK through a batch processor: protobuf bodies
- * by default (`http/protobuf`), JSON with `--otlp-protocol http/json`. Only
- * the chosen exporter package is loaded.
+ * OTLP/HTTP by the official SDK through its batch processor: protobuf
+ * bodies by default (`http/protobuf`), JSON with `--otlp-protocol
+ * http/json`. Only the chosen exporter package is loaded. The spans
+ * themselves are recorded by tspdk, finished, without the SDK's tracer
+ * (recorded-span.ts says why).
  *
  * An event's span continues the request's W3C trace: before the phase
  * method of a traced event runs, one `kong.request.get_header('traceparent')`
@@ -20,16 +22,16 @@
  *
  * @module
  */
-import { performance } from 'node:perf_hooks';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, defaultTextMapGetter, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type SpanContext, type SpanStatus } from '@opentelemetry/api';
+import { ExportResultCode, parseTraceParent, type ExportResult } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import type { ServerSettings } from '../settings.ts';
-import { EventOutcome, PDK_CALL_OUTCOMES, PdkCallOutcome, type ObservedEvent, type ServerObserver } from '../rpc/observer.ts';
+import { EVENT_OUTCOMES, EventOutcome, PDK_CALL_OUTCOMES, PdkCallOutcome, type ObservedEvent, type ServerObserver } from '../rpc/observer.ts';
 import { parseOtlpEndpoint, type OtlpProtocol } from './address.ts';
+import { newSpanId, newTraceId, RecordedSpan, sampledContext, UNSET_STATUS, type SpanOrigin } from './recorded-span.ts';
 
 /** The phases whose events have request headers to read `traceparent` from. */
 const NO_HEADERS: ReadonlySet<string> = new Set(['certificate', 'preread']);
@@ -37,12 +39,35 @@ const NO_HEADERS: ReadonlySet<string> = new Set(['certificate', 'preread']);
 /** The header that carries the W3C trace context. */
 const TRACEPARENT = 'traceparent';
 
+/** Where finished spans go: the SDK's batch processor (a simple one in tests). */
+export interface SpanSink {
+  onEnd(span: ReadableSpan): void;
+}
+
 /**
- * The attributes of a PDK call's span, one object per outcome, made once:
- * the SDK copies a span's attributes, so they can be shared.
+ * The attributes of a PDK call's span, one object per outcome, made once
+ * (exporters only read them).
  */
 const CALL_ATTRIBUTES: Readonly<Record<PdkCallOutcome, Attributes>> = Object.freeze(
   Object.fromEntries(PDK_CALL_OUTCOMES.map((outcome): [PdkCallOutcome, Attributes] => [outcome, Object.freeze({ 'tspdk.pdk.outcome': outcome })])) as Record<PdkCallOutcome, Attributes>,
+);
+
+/** The status of a span per outcome: an error for the outcomes that are failures. */
+const EVENT_STATUS: Readonly<Record<EventOutcome, SpanStatus>> = Object.freeze(
+  Object.fromEntries(
+    EVENT_OUTCOMES.map((outcome): [EventOutcome, SpanStatus] => [
+      outcome,
+      outcome === EventOutcome.ok || outcome === EventOutcome.exit ? UNSET_STATUS : Object.freeze({ code: SpanStatusCode.ERROR, message: outcome }),
+    ]),
+  ) as Record<EventOutcome, SpanStatus>,
+);
+const CALL_STATUS: Readonly<Record<PdkCallOutcome, SpanStatus>> = Object.freeze(
+  Object.fromEntries(
+    PDK_CALL_OUTCOMES.map((outcome): [PdkCallOutcome, SpanStatus] => [
+      outcome,
+      outcome === PdkCallOutcome.error || outcome === PdkCallOutcome.unsent ? Object.freeze({ code: SpanStatusCode.ERROR, message: outcome }) : UNSET_STATUS,
+    ]),
+  ) as Record<PdkCallOutcome, SpanStatus>,
 );
 
 /** A PDK call that ended before its event's span started (the `traceparent` read itself). */
@@ -58,35 +83,42 @@ class Candidate {
   readonly calls: EarlyCall[] = [];
 }
 
-/** A traced event: its span and the context its PDK calls' spans are children of. */
+/** A traced event: its span's context (its PDK calls' spans are its children) and its parent's. */
 class Traced {
-  readonly span: Span;
-  readonly context: Context;
+  readonly context: SpanContext;
+  readonly parent: SpanContext | undefined;
 
-  constructor(span: Span, context: Context) {
-    this.span = span;
+  constructor(context: SpanContext, parent: SpanContext | undefined) {
     this.context = context;
+    this.parent = parent;
   }
 }
 
-/** Wall-clock milliseconds of a `performance.now()` time, as the SDK takes them. */
-function wallTime(now: number): number {
-  return performance.timeOrigin + now;
+/** The trace context in a `traceparent` value, when it holds a valid one. */
+function parentOf(header: unknown): SpanContext | undefined {
+  if (typeof header !== 'string') return undefined;
+  const parent = parseTraceParent(header);
+  if (parent === null) return undefined;
+  parent.isRemote = true;
+  return parent;
 }
 
 /** Makes the event and PDK-call spans. */
 export class TracingObserver implements ServerObserver {
-  readonly #tracer: Tracer;
+  readonly #sink: SpanSink;
+  readonly #origin: SpanOrigin;
   readonly #ratio: number;
   /** `parentbased_*`: a parent's sampled flag decides; `undefined`: the sampler's own decision for a root. */
   readonly #parentBased: boolean;
   /** Whether an event without a parent is traced (`parentbased_always_off` traces only inside sampled traces). */
   readonly #roots: boolean;
-  readonly #propagator = new W3CTraceContextPropagator();
   readonly #random: () => number;
+  /** Span names, `<plugin> <phase>`, made once per plugin and phase. */
+  readonly #names = new Map<string, Map<string, string>>();
 
-  constructor(tracer: Tracer, sampler: ServerSettings['traceSampler'], ratio: number, random: () => number = Math.random) {
-    this.#tracer = tracer;
+  constructor(sink: SpanSink, origin: SpanOrigin, sampler: ServerSettings['traceSampler'], ratio: number, random: () => number = Math.random) {
+    this.#sink = sink;
+    this.#origin = origin;
     this.#parentBased = sampler.startsWith('parentbased_');
     this.#ratio = sampler.endsWith('traceidratio') ? ratio : sampler.endsWith('always_off') && !this.#parentBased ? 0 : 1;
     this.#roots = sampler !== 'parentbased_always_off';
@@ -104,20 +136,9 @@ export class TracingObserver implements ServerObserver {
     const candidate = event.observation;
     if (!(candidate instanceof Candidate)) return false;
     event.observation = undefined;
-    const parent = typeof header === 'string' ? this.#propagator.extract(ROOT_CONTEXT, { [TRACEPARENT]: header }, defaultTextMapGetter) : ROOT_CONTEXT;
-    const parentSpan = trace.getSpanContext(parent);
-    if (parentSpan === undefined ? !this.#roots : this.#parentBased && (parentSpan.traceFlags & TraceFlags.SAMPLED) === 0) return false;
-    const plugin = event.instance.plugin.name;
-    const span = this.#tracer.startSpan(
-      `${plugin} ${event.phase}`,
-      {
-        kind: SpanKind.SERVER,
-        startTime: wallTime(event.startedAt),
-        attributes: { 'tspdk.plugin': plugin, 'tspdk.phase': event.phase, 'tspdk.instance.id': event.instance.id, 'tspdk.event.id': event.id },
-      },
-      parent,
-    );
-    const traced = new Traced(span, trace.setSpan(ROOT_CONTEXT, span));
+    const parent = parentOf(header);
+    if (parent === undefined ? !this.#roots : this.#parentBased && (parent.traceFlags & TraceFlags.SAMPLED) === 0) return false;
+    const traced = new Traced(sampledContext(parent?.traceId ?? newTraceId(), newSpanId()), parent);
     event.observation = traced;
     for (const call of candidate.calls) this.#callSpan(traced, call.method, call.outcome, call.sentAt, call.endedAt);
     return true;
@@ -127,9 +148,10 @@ export class TracingObserver implements ServerObserver {
     const traced = event.observation;
     if (!(traced instanceof Traced)) return;
     event.observation = undefined;
-    traced.span.setAttribute('tspdk.outcome', outcome);
-    if (outcome !== EventOutcome.ok && outcome !== EventOutcome.exit) traced.span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
-    traced.span.end(wallTime(now));
+    const plugin = event.instance.plugin.name;
+    const attributes = { 'tspdk.plugin': plugin, 'tspdk.phase': event.phase, 'tspdk.instance.id': event.instance.id, 'tspdk.event.id': event.id, 'tspdk.outcome': outcome };
+    const name = this.#spanName(plugin, event.phase);
+    this.#sink.onEnd(new RecordedSpan(this.#origin, name, SpanKind.SERVER, traced.context, traced.parent, event.startedAt, now, attributes, EVENT_STATUS[outcome]));
   }
 
   pdkCallEnded(event: ObservedEvent, method: string, outcome: PdkCallOutcome, sentAt: number, now: number): void {
@@ -143,9 +165,16 @@ export class TracingObserver implements ServerObserver {
   reloaded(): void {}
 
   #callSpan(traced: Traced, method: string, outcome: PdkCallOutcome, sentAt: number, endedAt: number): void {
-    const span = this.#tracer.startSpan(method, { kind: SpanKind.CLIENT, startTime: wallTime(sentAt), attributes: CALL_ATTRIBUTES[outcome] }, traced.context);
-    if (outcome === PdkCallOutcome.error || outcome === PdkCallOutcome.unsent) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
-    span.end(wallTime(endedAt));
+    const context = sampledContext(traced.context.traceId, newSpanId());
+    this.#sink.onEnd(new RecordedSpan(this.#origin, method, SpanKind.CLIENT, context, traced.context, sentAt, endedAt, CALL_ATTRIBUTES[outcome], CALL_STATUS[outcome]));
+  }
+
+  #spanName(plugin: string, phase: string): string {
+    let byPhase = this.#names.get(plugin);
+    if (byPhase === undefined) this.#names.set(plugin, (byPhase = new Map<string, string>()));
+    let name = byPhase.get(phase);
+    if (name === undefined) byPhase.set(phase, (name = `${plugin} ${phase}`));
+    return name;
   }
 }
 
@@ -219,13 +248,14 @@ export async function startTracing(settings: ServerSettings, logger: Logger, ser
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, 'process.pid': process.pid, ...attributes }))
     .merge(detectResources({ detectors: [envDetector] }));
   const exporter = new ReportingExporter(await otlpExporter(settings.otlpProtocol, url), logger, url);
-  const provider = new BasicTracerProvider({ resource, sampler: new AlwaysOnSampler(), spanProcessors: [new BatchSpanProcessor(exporter)] });
-  const observer = new TracingObserver(provider.getTracer('tspdk'), settings.traceSampler, settings.traceSamplerArg);
+  // The SDK's batch processor (its OTEL_BSP_* settings apply) and exporter; the spans are tspdk's (recorded-span.ts).
+  const processor = new BatchSpanProcessor(exporter);
+  const observer = new TracingObserver(processor, { resource, instrumentationScope: { name: 'tspdk' } }, settings.traceSampler, settings.traceSamplerArg);
   logger.info({ otlpEndpoint: url, otlpProtocol: settings.otlpProtocol, sampler: settings.traceSampler, ratio: settings.traceSamplerArg }, 'tracing');
   return {
     observer,
     async close() {
-      await provider.shutdown().catch(() => undefined);
+      await processor.shutdown().catch(() => undefined);
     },
   };
 }

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Phase } from '../../plugin/phases.ts';
 import { EventOutcome, type ObservedEvent } from '../../server/rpc/observer.ts';
 import type { ServerSettings } from '../../server/settings.ts';
@@ -16,9 +17,9 @@ const UNSAMPLED = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00';
 
 function setup(sampler: ServerSettings['traceSampler'], ratio = 1, draws: number[] = []) {
   const exporter = new InMemorySpanExporter();
-  // As startTracing makes it: the observer decides, the SDK samples everything it is given.
-  const provider = new BasicTracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const observer = new TracingObserver(provider.getTracer('test'), sampler, ratio, () => draws.shift() ?? 0);
+  // As startTracing makes it, with a processor that exports each span at once.
+  const origin = { resource: resourceFromAttributes({}), instrumentationScope: { name: 'test' } };
+  const observer = new TracingObserver(new SimpleSpanProcessor(exporter), origin, sampler, ratio, () => draws.shift() ?? 0);
   let id = 0;
   /** One event through the observer: whether it read the header, and whether a span came out. */
   const run = (phase: Phase, header?: string): { read: string | undefined; traced: boolean } => {

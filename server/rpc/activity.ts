@@ -6,9 +6,10 @@
  * result resuming it, a plugin's constructor. Writing costs three stores in
  * a small shared buffer, which the watchdog's thread receives when it
  * starts ({@link shareActivity}). The buffer and its views never change, so
- * that V8 compiles each store as a store to a known address (a buffer that
- * was swapped for a shared one when the watchdog started cost about 25 ns
- * per entry, 0.3 µs per event of 8 PDK calls).
+ * that V8 compiles each store as a store to a known address: with a
+ * private buffer swapped for a shared one when the watchdog started, the
+ * record cost 0.2-0.3 µs per event of 8 PDK calls in process, and within
+ * that benchmark's noise since.
  *
  * Layout of the buffer: `Int32Array` [0] heartbeat (see {@link beat}),
  * [1] what was entered ({@link ActivityCode}), [2] 1 while an inspector is

@@ -12,15 +12,6 @@ import { KongHost } from '../../testing/host/kong-host.ts';
 import { spawnServer } from '../reliability/spawn.ts';
 import { rmSync } from 'node:fs';
 import { tempDirectory, waitFor } from '../support/server.ts';
-
-/** Waits until `check` resolves true. */
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 import { burst, node, plugin, RATE_LIMIT, stop, stopAllNodes, tally } from './nodes.ts';
 import { REDIS_SKIP, startRedis, type TestRedis } from '../support/redis.ts';
 
@@ -79,7 +70,7 @@ describe('rate-limit on two Kong nodes, one Redis (longer cases)', { skip: REDIS
       assert.equal(await clients(), 1);
       server.child.kill('SIGHUP');
       await waitFor(() => server.stderr().includes('"msg":"reloaded"'), 10_000, 'the reload');
-      await until(async () => (await clients()) === 0, 5000, 'the retired connection to close');
+      await waitFor(async () => (await clients()) === 0, 5000, 'the retired connection to close');
       const again = await host.request([configured], { clientIp: '10.6.0.1' });
       assert.equal(again.response.header('RateLimit-Remaining'), '98', 'counting goes on in the same Redis');
       assert.equal(await clients(), 1, 'made again on use');
@@ -89,6 +80,6 @@ describe('rate-limit on two Kong nodes, one Redis (longer cases)', { skip: REDIS
       await server.exited;
       rmSync(directory, { recursive: true, force: true });
     }
-    await until(async () => (await clients()) === 0, 5000, 'the connection to close at exit');
+    await waitFor(async () => (await clients()) === 0, 5000, 'the connection to close at exit');
   });
 });

@@ -12,19 +12,10 @@ import { existsSync, lstatSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { KongHost } from '../../testing/host/kong-host.ts';
-import { tempDirectory } from '../support/server.ts';
+import { tempDirectory, waitFor } from '../support/server.ts';
 import { RELY, spawnRely, type Spawned } from './spawn.ts';
 
 const slow = (delay: number, tag: string) => ({ name: 'rely', config: { mode: 'slow', delay, tag }, phases: ['access'], key: `slow:${delay}:${tag}` });
-
-/** Polls an async check until it holds. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Events running in the server, as `plugin.GetStatus` reports them. */
 async function liveEvents(host: KongHost): Promise<number> {
@@ -55,7 +46,7 @@ describe('shutdown', () => {
   it('lets events in flight finish after SIGTERM, then exits 0 and leaves the socket', { timeout: 60_000 }, async () => {
     const { socket, server, host } = await setup(['--shutdown-grace', '20000']);
     const requests = Array.from({ length: 20 }, (_, i) => host.request([slow(1500, `t${i}`)], {}, 0));
-    await until(async () => (await liveEvents(host)) === 20, 'all events to be running');
+    await waitFor(async () => (await liveEvents(host)) === 20, 20_000, 'all events to be running');
     const started = Date.now();
     server.child.kill('SIGTERM');
     const responses = await Promise.all(requests);
@@ -71,7 +62,7 @@ describe('shutdown', () => {
   it('cuts events still running when the grace period ends, exits 0 and leaves the socket', { timeout: 60_000 }, async () => {
     const { socket, server, host } = await setup(['--shutdown-grace', '300']);
     const requests = Array.from({ length: 10 }, (_, i) => host.request([slow(60_000, `t${i}`)], {}, 0));
-    await until(async () => (await liveEvents(host)) === 10, 'all events to be running');
+    await waitFor(async () => (await liveEvents(host)) === 10, 20_000, 'all events to be running');
     const started = Date.now();
     server.child.kill('SIGTERM');
     const exit = await server.exited;
@@ -110,7 +101,7 @@ describe('shutdown', () => {
     assert.equal(response.status, 500);
     assert.ok(Date.now() - started < 10_000);
     assert.ok(response.request.logs.some(([level, text]) => level === 'err' && /did not answer within 300 ms/.test(text)));
-    await until(async () => (await liveEvents(host)) === 0, 'the event to be freed');
+    await waitFor(async () => (await liveEvents(host)) === 0, 20_000, 'the event to be freed');
   });
 
   it('survives exceptions and rejections a plugin leaves outside its phase, logging them', { timeout: 60_000 }, async () => {
@@ -119,7 +110,7 @@ describe('shutdown', () => {
       const response = await host.request([{ name: 'rely', config: { mode: 'stray', tag: `s${i}` }, phases: ['access'], key: `stray${i}` }]);
       assert.deepEqual(response.headers.get('x-echo-tag'), [`s${i}`]);
     }
-    await until(() => Promise.resolve(/stray timer failure/.test(server.stderr()) && /stray rejection/.test(server.stderr())), 'the stray failures to be logged');
+    await waitFor(() => /stray timer failure/.test(server.stderr()) && /stray rejection/.test(server.stderr()), 20_000, 'the stray failures to be logged');
     assert.equal(server.child.exitCode, null, 'still running');
     const after = await host.request([{ name: 'rely', config: { tag: 'after' }, phases: ['access'], key: 'after' }]);
     assert.deepEqual(after.headers.get('x-echo-tag'), ['after']);
@@ -132,7 +123,7 @@ describe('shutdown', () => {
   it('keeps serving after SIGHUP, which a standalone plugin file does not reload, and says so', { timeout: 60_000 }, async () => {
     const { server, host } = await setup([]);
     server.child.kill('SIGHUP');
-    await until(() => Promise.resolve(server.stderr().includes('SIGHUP ignored')), 'the SIGHUP to be logged');
+    await waitFor(() => server.stderr().includes('SIGHUP ignored'), 20_000, 'the SIGHUP to be logged');
     assert.equal(server.child.exitCode, null, 'still running');
     const response = await host.request([{ name: 'rely', config: { tag: 'after-hup' }, phases: ['access'], key: 'after-hup' }]);
     assert.deepEqual(response.headers.get('x-echo-tag'), ['after-hup']);

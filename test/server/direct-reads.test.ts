@@ -10,7 +10,7 @@ import { silentLogger } from '../../server/process/logger.ts';
 import { startServer } from '../../server/start.ts';
 import { KongHost } from '../../testing/host/kong-host.ts';
 import { captured, clearCaptured, probe, probeConfig } from '../fixtures/probe.ts';
-import { tempDirectory } from '../support/server.ts';
+import { tempDirectory, waitFor } from '../support/server.ts';
 
 const directory = tempDirectory('tspdk-direct-');
 after(() => rmSync(directory, { recursive: true, force: true }));
@@ -44,11 +44,6 @@ async function pair(onSocket: (socket: Socket) => void, pauseOnConnect = false):
   return { server, client };
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(condition(), what);
-}
-
 describe('reading in place', () => {
   for (const pauseOnConnect of [false, true]) {
     it(`moves an accepted connection (${pauseOnConnect ? 'paused' : 'already reading'}) to a socket that reads into the given buffers`, async () => {
@@ -59,12 +54,12 @@ describe('reading in place', () => {
         accepted = socket;
         moved = readInPlace(socket, collector);
       }, pauseOnConnect);
-      await until(() => moved !== undefined, 'connection accepted');
+      await waitFor(() => moved !== undefined, 2000, 'connection accepted');
       assert.notEqual(moved, accepted);
       assert.equal(accepted?.destroyed, true);
       client.write('hello, ');
       client.write('in-place world');
-      await until(() => collector.text() === 'hello, in-place world', 'bytes arrive');
+      await waitFor(() => collector.text() === 'hello, in-place world', 2000, 'bytes arrive');
       assert.ok(collector.reads >= 3, `${collector.reads} reads of at most 7 bytes`);
       // The moved socket writes, and closes when the peer ends.
       moved?.write('pong');
@@ -85,10 +80,10 @@ describe('reading in place', () => {
       socket.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
       result = readInPlace(socket, new Collector());
     });
-    await until(() => result !== 'unset', 'connection accepted');
+    await waitFor(() => result !== 'unset', 2000, 'connection accepted');
     assert.equal(result, undefined);
     client.write('still data events');
-    await until(() => chunks.join('') === 'still data events', 'data events still flow');
+    await waitFor(() => chunks.join('') === 'still data events', 2000, 'data events still flow');
     client.destroy();
     server.close();
   });
@@ -113,14 +108,14 @@ describe('reading in place', () => {
         },
       });
     });
-    await until(() => moved !== undefined, 'connection accepted');
+    await waitFor(() => moved !== undefined, 2000, 'connection accepted');
     client.write('a');
-    await until(() => reads === 1, 'first read');
+    await waitFor(() => reads === 1, 2000, 'first read');
     client.write('b');
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(reads, 1, 'no read after false');
     moved?.resume();
-    await until(() => reads === 2, 'reading again after resume');
+    await waitFor(() => reads === 2, 2000, 'reading again after resume');
     client.destroy();
     moved?.destroy();
     server.close();
@@ -143,7 +138,7 @@ describe('a server reading in place or through data events', () => {
         // The server tracks the sockets it reads, moved or not: they close with the host's.
         assert.ok(running.connections >= 1);
         host.close();
-        await until(() => running.connections === 0, 'connections closed');
+        await waitFor(() => running.connections === 0, 2000, 'connections closed');
       } finally {
         host.close();
         await running.stop();

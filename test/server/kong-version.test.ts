@@ -23,7 +23,7 @@ import { SERVER_LONG_OPTIONS } from '../../server/process/options.ts';
 import { serverSettings } from '../../server/settings.ts';
 import { startServer } from '../../server/start.ts';
 import { KongHost } from '../../testing/host/kong-host.ts';
-import { tempDirectory, waitFor } from '../support/server.ts';
+import { tempDirectory, tempSockets, waitFor } from '../support/server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, '..', 'fixtures', 'start-time.js');
@@ -75,15 +75,8 @@ describe('the kongVersion setting', () => {
 });
 
 describe('a server with kongVersion', () => {
-  const directories: string[] = [];
-  after(() => {
-    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
-  });
-  const socketIn = (): string => {
-    const directory = tempDirectory();
-    directories.push(directory);
-    return join(directory, 'p.socket');
-  };
+  const { socketIn, removeAll } = tempSockets();
+  after(removeAll);
 
   it('rejects a call that release lacks at once, without a round trip, and sends the others', async () => {
     const socket = socketIn();

@@ -3,8 +3,7 @@
  * startServer's options (whose old names still work), checked on the way.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { definePlugin } from '../../plugin/definition.ts';
@@ -14,7 +13,7 @@ import { createLogger, silentLogger } from '../../server/process/logger.ts';
 import { Writable } from 'node:stream';
 import { DEFAULT_SERVER_SETTINGS, serverSettings } from '../../server/settings.ts';
 import { startServer } from '../../server/start.ts';
-import { tempDirectory } from '../support/server.ts';
+import { tempSockets } from '../support/server.ts';
 
 /** What commander makes of `args` with the shared server options. */
 function parse(args: readonly string[]): ServerCliOptions {
@@ -155,15 +154,8 @@ describe('server settings', () => {
 });
 
 describe('startServer settings', () => {
-  const directories: string[] = [];
-  after(() => {
-    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
-  });
-  const socketIn = (): string => {
-    const directory = tempDirectory();
-    directories.push(directory);
-    return join(directory, 'p.socket');
-  };
+  const { socketIn, removeAll } = tempSockets();
+  after(removeAll);
 
   it('take socketMode, and mode, its old name, as before', async () => {
     for (const [options, expected] of [[{ socketMode: 0o600 }, 0o600], [{ mode: 0o640 }, 0o640], [{ socketMode: 0o600, mode: 0o600 }, 0o600]] as const) {

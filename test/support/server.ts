@@ -53,6 +53,21 @@ export function tempDirectory(prefix = 'tspdk-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Socket paths, each in a fresh temporary directory, and how to remove them all (for `after`). */
+export function tempSockets(): { readonly socketIn: () => string; readonly removeAll: () => void } {
+  const directories: string[] = [];
+  return {
+    socketIn: () => {
+      const directory = tempDirectory();
+      directories.push(directory);
+      return join(directory, 'p.socket');
+    },
+    removeAll: () => {
+      for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts `plugins` on a temporary socket. */
 export async function startTestServer(
   plugins: readonly PluginDefinition[],
@@ -87,10 +102,10 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` until it is true or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+/** Polls `check` (sync or async) until it is true or `timeoutMs` passes. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }

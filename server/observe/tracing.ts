@@ -52,23 +52,14 @@ const CALL_ATTRIBUTES: Readonly<Record<PdkCallOutcome, Attributes>> = Object.fre
   Object.fromEntries(PDK_CALL_OUTCOMES.map((outcome): [PdkCallOutcome, Attributes] => [outcome, Object.freeze({ 'tspdk.pdk.outcome': outcome })])) as Record<PdkCallOutcome, Attributes>,
 );
 
-/** The status of a span per outcome: an error for the outcomes that are failures. */
-const EVENT_STATUS: Readonly<Record<EventOutcome, SpanStatus>> = Object.freeze(
-  Object.fromEntries(
-    EVENT_OUTCOMES.map((outcome): [EventOutcome, SpanStatus] => [
-      outcome,
-      outcome === EventOutcome.ok || outcome === EventOutcome.exit ? UNSET_STATUS : Object.freeze({ code: SpanStatusCode.ERROR, message: outcome }),
-    ]),
-  ) as Record<EventOutcome, SpanStatus>,
-);
-const CALL_STATUS: Readonly<Record<PdkCallOutcome, SpanStatus>> = Object.freeze(
-  Object.fromEntries(
-    PDK_CALL_OUTCOMES.map((outcome): [PdkCallOutcome, SpanStatus] => [
-      outcome,
-      outcome === PdkCallOutcome.error || outcome === PdkCallOutcome.unsent ? Object.freeze({ code: SpanStatusCode.ERROR, message: outcome }) : UNSET_STATUS,
-    ]),
-  ) as Record<PdkCallOutcome, SpanStatus>,
-);
+/** The status of a span for each of `outcomes`: an error, with the outcome as its message, for those `failed` says. */
+function statusByOutcome<O extends string>(outcomes: readonly O[], failed: (outcome: O) => boolean): Readonly<Record<O, SpanStatus>> {
+  const entries = outcomes.map((outcome): [O, SpanStatus] => [outcome, failed(outcome) ? Object.freeze({ code: SpanStatusCode.ERROR, message: outcome }) : UNSET_STATUS]);
+  return Object.freeze(Object.fromEntries(entries) as Record<O, SpanStatus>);
+}
+
+const EVENT_STATUS = statusByOutcome(EVENT_OUTCOMES, (outcome) => outcome !== EventOutcome.ok && outcome !== EventOutcome.exit);
+const CALL_STATUS = statusByOutcome(PDK_CALL_OUTCOMES, (outcome) => outcome === PdkCallOutcome.error || outcome === PdkCallOutcome.unsent);
 
 /** A PDK call that ended before its event's span started (the `traceparent` read itself). */
 interface EarlyCall {

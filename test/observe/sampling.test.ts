@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Phase } from '../../plugin/phases.ts';
-import { EventOutcome, type ObservedEvent } from '../../server/rpc/observer.ts';
+import { EventOutcome, PdkCallOutcome, type ObservedEvent } from '../../server/rpc/observer.ts';
 import type { ServerSettings } from '../../server/settings.ts';
 import { TracingObserver } from '../../server/observe/tracing.ts';
 
@@ -69,6 +70,31 @@ describe('trace sampling', () => {
     assert.deepEqual(exporter.getFinishedSpans().map((span) => [span.name, span.parentSpanContext]), [
       ['p certificate', undefined],
       ['p preread', undefined],
+    ]);
+  });
+
+  it('mark failed events and failed PDK calls with an error status naming the outcome', () => {
+    const exporter = new InMemorySpanExporter();
+    const origin = { resource: resourceFromAttributes({}), instrumentationScope: { name: 'test' } };
+    const observer = new TracingObserver(new SimpleSpanProcessor(exporter), origin, 'always_on', 1);
+    const outcomes = [EventOutcome.ok, EventOutcome.exit, EventOutcome.failClosed, EventOutcome.timeout];
+    for (const [i, outcome] of outcomes.entries()) {
+      const event: ObservedEvent = { id: i + 1, phase: 'certificate', instance: { id: 1, plugin: { name: 'p' } }, startedAt: performance.now(), observation: undefined };
+      observer.headerFor(event);
+      observer.eventStarted(event, undefined);
+      observer.pdkCallEnded(event, 'kong.log.err', i % 2 === 0 ? PdkCallOutcome.ok : PdkCallOutcome.error, event.startedAt, performance.now());
+      observer.eventEnded(event, outcome, performance.now());
+    }
+    const statuses = exporter.getFinishedSpans().map((span) => [span.name, span.status.code, span.status.message]);
+    assert.deepEqual(statuses, [
+      ['kong.log.err', SpanStatusCode.UNSET, undefined],
+      ['p certificate', SpanStatusCode.UNSET, undefined],
+      ['kong.log.err', SpanStatusCode.ERROR, 'error'],
+      ['p certificate', SpanStatusCode.UNSET, undefined],
+      ['kong.log.err', SpanStatusCode.UNSET, undefined],
+      ['p certificate', SpanStatusCode.ERROR, 'fail_closed'],
+      ['kong.log.err', SpanStatusCode.ERROR, 'error'],
+      ['p certificate', SpanStatusCode.ERROR, 'timeout'],
     ]);
   });
 });

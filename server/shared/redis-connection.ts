@@ -132,6 +132,15 @@ function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error
   });
 }
 
+/** Drops `client`'s socket at once; one already closed is left as it is. */
+function dropClient(client: Client): void {
+  try {
+    client.destroy();
+  } catch {
+    // already closed
+  }
+}
+
 /** A connection to one Redis server, made on first use, made again after every failure. */
 export class RedisConnection {
   readonly settings: RedisSettings;
@@ -201,20 +210,25 @@ export class RedisConnection {
     }
   }
 
-  /** Closes the connection once its pending commands are answered; later operations fail. */
+  /**
+   * Closes the connection once its pending commands are answered, waiting
+   * at most the connection's timeout; later operations fail. A connection
+   * that is not ready (still connecting, or failing) is dropped at once:
+   * node-redis's graceful close can wait forever for a socket that never
+   * finished connecting.
+   */
   async close(): Promise<void> {
+    const ready = this.#state === 'ready';
     const client = this.#stop();
-    if (client !== undefined) await client.close().catch(() => undefined);
+    if (client === undefined) return;
+    if (!ready) return dropClient(client);
+    await withDeadline(client.close(), this.settings.timeoutMs, () => new Error('no answer while closing')).catch(() => dropClient(client));
   }
 
   /** Drops the connection at once (pending operations fail); later operations fail. */
   destroy(): void {
     const client = this.#stop();
-    try {
-      client?.destroy();
-    } catch {
-      // already closed
-    }
+    if (client !== undefined) dropClient(client);
   }
 
   #stop(): Client | undefined {
@@ -246,11 +260,7 @@ export class RedisConnection {
       (client) => {
         if (this.#state === 'closed' || client !== this.#client) {
           // Closed while connecting: this client must not stay open.
-          try {
-            client.destroy();
-          } catch {
-            // already closed
-          }
+          dropClient(client);
           return;
         }
         this.#state = 'ready';
@@ -318,11 +328,7 @@ export class RedisConnection {
     this.#state = 'failing';
     this.#lastError = error instanceof Error ? error : new Error(String(error));
     this.#client = undefined;
-    try {
-      client?.destroy();
-    } catch {
-      // already closed
-    }
+    if (client !== undefined) dropClient(client);
     const reason = reasonOf(error);
     if (wasReady) this.#log('warn', `tspdk/shared: lost the connection to Redis: ${reason}`, reason);
     else if (reason !== this.#loggedReason) this.#log('error', `tspdk/shared: cannot connect to Redis: ${reason}`, reason);
@@ -378,11 +384,7 @@ async function askSentinels(makers: ClientMakers, settings: RedisSettings, deadl
     } catch (error) {
       reasons.push(`Sentinel ${at}: ${reasonOf(error)}`);
     } finally {
-      try {
-        sentinel.destroy();
-      } catch {
-        // already closed
-      }
+      dropClient(sentinel);
     }
   }
   throw new Error(`no Sentinel gave the address of the primary: ${reasons.join('; ')}`);
